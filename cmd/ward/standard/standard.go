@@ -1,0 +1,12 @@
+// Package standard links the standard set of subsystem implementations
+// into a ward binary. Each blank import runs that package's init, which
+// registers its implementation with core/registry; nothing else names them.
+//
+// To make a ward with another set, write a main that imports
+// cmd/ward/cli and the subsystem packages you want instead of this one (see
+// cmd/ward/minimal and docs/vendor-builds.md).
+package standard
+
+import (
+// The standard set. Subsystems are added here as they are implemented.
+)

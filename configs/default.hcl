@@ -1,0 +1,47 @@
+# The embedded default sandbox: what `ward run` uses when no --config is
+# given. It runs a program against the host's root filesystem, read-only,
+# under an in-memory overlay, so the program can write anywhere and the host
+# is never modified.
+
+hostname = "ward"
+
+# Every system call of the application stops in ward's tracer and is served
+# by ward; the host never executes one.
+platform "ptrace" {}
+
+# The root: the host's "/" below (read-only), an in-memory layer above.
+root {
+  type  = "overlay"
+  lower = "/"
+}
+
+mount "/proc" {
+  type = "proc"
+}
+
+mount "/dev" {
+  type = "dev"
+}
+
+mount "/tmp" {
+  type = "tmpfs"
+  size = "512MiB"
+}
+
+# An isolated network stack with only 127.0.0.1 and ::1.
+network "loopback" {}
+
+process {
+  # Replaced by the command given after `ward run --`.
+  args = ["/bin/sh"]
+
+  # Pass ward's own environment through, like `runsc do`.
+  inherit_env = true
+  cwd         = "/"
+
+  # root inside the sandbox; no privilege on the host.
+  user {
+    uid = 0
+    gid = 0
+  }
+}

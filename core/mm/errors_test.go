@@ -1,0 +1,83 @@
+package mm
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/seed-a9fb2a21/ward/core/platform"
+	"golang.org/x/sys/unix"
+)
+
+func TestOutOfMemory(t *testing.T) {
+	e := newTestEnvSize(t, 32*pg)
+	a := e.mmap(t, 0x400000, 64*pg, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
+	// The first 32 pages fit.
+	if n, err := e.mm.CopyOut(a, make([]byte, 32*pg)); n != 32*pg || err != nil {
+		t.Fatalf("CopyOut of what fits: %d, %v", n, err)
+	}
+	if err := e.mm.HandleFault(a+40*pg, platform.ProtWrite); err != unix.ENOMEM {
+		t.Fatalf("fault with the memory file full: %v, want ENOMEM", err)
+	}
+	if n, err := e.mm.CopyOut(a+31*pg, make([]byte, 2*pg)); n != pg || err != unix.EFAULT {
+		t.Fatalf("CopyOut beyond memory: %d, %v", n, err)
+	}
+	// Fork cannot copy the private pages: it fails and leaks nothing.
+	as := newFakeAS(e.mf)
+	if _, err := e.mm.Fork(as); err != unix.ENOMEM {
+		t.Fatalf("Fork with the memory file full: %v, want ENOMEM", err)
+	}
+	if !as.released {
+		t.Fatal("failed Fork did not release the child's address space")
+	}
+	if u := e.mf.Usage().Allocated; u != 32*pg {
+		t.Fatalf("failed Fork leaked: %#x allocated", u)
+	}
+	// Freeing makes room again.
+	if err := e.mm.MAdvise(a, 8*pg, unix.MADV_DONTNEED); err != nil {
+		t.Fatal(err)
+	}
+	e.write(t, a+40*pg, []byte{1})
+}
+
+func TestPlatformErrors(t *testing.T) {
+	e := newTestEnv(t)
+	a := e.mmap(t, 0, 4*pg, rw, unix.MAP_PRIVATE)
+	boom := errors.New("stub died")
+
+	e.as.err = boom
+	err := e.mm.HandleFault(a, platform.ProtWrite)
+	if !errors.Is(err, boom) || isErrno(err) {
+		t.Fatalf("HandleFault with a failing platform: %v", err)
+	}
+	e.as.err = boom
+	if err := e.mm.MUnmap(a, 4*pg); !errors.Is(err, boom) {
+		t.Fatalf("MUnmap with a failing platform: %v", err)
+	}
+	// After a platform failure the address space is not trusted; the
+	// kernel kills it. Release still returns every page.
+	e.mm.Release()
+	if u := e.mf.Usage().Allocated; u != 0 {
+		t.Fatalf("leak after Release: %#x", u)
+	}
+}
+
+func TestPlacementFallback(t *testing.T) {
+	e := newTestEnv(t)
+	base := uintptr(testMinAddr + 16*pg)
+	if err := e.mm.SetMmapBase(base); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.mmap(t, 0, 8*pg, rw, unix.MAP_PRIVATE); got != base-8*pg {
+		t.Fatalf("top-down below the base: %#x", got)
+	}
+	// No room below the base: bottom-up above it.
+	if got := e.mmap(t, 0, 16*pg, rw, unix.MAP_PRIVATE); got != base {
+		t.Fatalf("fallback placement: %#x, want %#x", got, base)
+	}
+	if err := e.mm.SetMmapBase(testMaxAddr + pg); err == nil {
+		t.Fatal("SetMmapBase beyond the user range succeeded")
+	}
+	if _, err := e.mm.MMap(MMapOpts{Length: testMaxAddr - testMinAddr, Prot: rw, Flags: anonPriv}); err != unix.ENOMEM {
+		t.Fatalf("mapping that cannot fit: %v, want ENOMEM", err)
+	}
+}

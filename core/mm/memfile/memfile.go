@@ -1,0 +1,423 @@
+// Package memfile implements the kernel's memory file: the single memfd that
+// holds all application memory (anonymous memory, private copies, and later
+// tmpfs and page-cache pages), and the page allocator that hands out ranges
+// of it.
+//
+// # Mapping scheme
+//
+// The file is mapped into Ward itself exactly once, at creation, as one
+// MAP_SHARED|MAP_NORESERVE mapping of Options.MaxSize bytes (64 GiB by
+// default). The mapping costs address space only: the file starts empty and
+// is grown with ftruncate (in steps of growStep) as the allocator's high-water
+// mark rises, and the host commits memory only for pages that are touched.
+// Because the mapping never moves, Slice returns a plain []byte view of any
+// allocated range without locking, and a view stays valid for as long as the
+// caller holds a reference on the range. The mapping is never accessed beyond
+// the file's length, so it never raises SIGBUS.
+//
+// # Allocation and reference counts
+//
+// Allocate returns a zero-filled, page-aligned, contiguous Range holding one
+// reference. IncRef and DecRef change the reference count of every page in a
+// range, so a range may be shared by several owners (fork's shared mappings, a
+// shared anonymous object and the address spaces that map it) and split or
+// released piecewise. When a page's count drops to zero it is returned to the
+// allocator and its memory is given back to the host with
+// fallocate(FALLOC_FL_PUNCH_HOLE), which also makes it read as zero again;
+// that is why Allocate never has to clear memory. Reference counts are kept
+// per extent (runs of pages with the same count) in a btree, free space as
+// coalesced extents in another; allocation is first-fit over the free
+// extents, then from the high-water mark.
+//
+// # Locking
+//
+// File.mu protects the allocator state. It is a leaf lock: callers may hold
+// any other lock (core/mm's MemoryManager.mu, a Mappable's lock) when they
+// call into the File. Slice, FD and Size of the mapping take no lock.
+package memfile
+
+import (
+	"fmt"
+	"sync"
+	"unsafe"
+
+	"github.com/google/btree"
+	"golang.org/x/sys/unix"
+)
+
+// PageSize is the page size of the memory file and of every range in it.
+const PageSize = 4096
+
+// DefaultMaxSize is the size of Ward's mapping of the file, and so the most
+// application memory a File can hold, when Options.MaxSize is zero.
+const DefaultMaxSize = 64 << 30
+
+// growStep is the granularity in which the file's length is extended.
+const growStep = 64 << 20
+
+// Range is a page-aligned byte range [Start, End) of the memory file.
+type Range struct {
+	Start uint64
+	End   uint64
+}
+
+// Length returns the length of r in bytes.
+func (r Range) Length() uint64 { return r.End - r.Start }
+
+// WellFormed reports whether r is non-empty and page-aligned.
+func (r Range) WellFormed() bool {
+	return r.Start < r.End && r.Start%PageSize == 0 && r.End%PageSize == 0
+}
+
+func (r Range) String() string { return fmt.Sprintf("[%#x, %#x)", r.Start, r.End) }
+
+// Options configures New.
+type Options struct {
+	// Name names the memfd (visible in /proc/<ward pid>/fd). Default
+	// "ward-memory".
+	Name string
+
+	// MaxSize is the size of the kernel's mapping of the file: the most
+	// memory the file can ever hold. It is rounded up to a page. Zero means
+	// DefaultMaxSize.
+	MaxSize uint64
+}
+
+// refSeg is an extent of allocated pages with the same reference count.
+type refSeg struct {
+	start, end uint64
+	refs       int64
+}
+
+// Usage is a snapshot of the allocator's accounting.
+type Usage struct {
+	// Allocated is the number of bytes with a non-zero reference count.
+	Allocated uint64
+
+	// FileSize is the current length of the memory file.
+	FileSize uint64
+
+	// HighWater is the end of the highest allocation ever not yet freed at
+	// the top; everything above it is free.
+	HighWater uint64
+}
+
+// File is the kernel's memory file. All methods are safe for concurrent use.
+type File struct {
+	// fd, base and maxSize are immutable after New.
+	fd      int
+	base    unsafe.Pointer
+	maxSize uint64
+
+	mu sync.Mutex
+
+	// size is the file's current length. Protected by mu.
+	size uint64
+
+	// hwm is the high-water mark: all of [hwm, maxSize) is free. Protected
+	// by mu.
+	hwm uint64
+
+	// free holds the free extents below hwm, coalesced, keyed by Start.
+	// Protected by mu.
+	free *btree.BTreeG[Range]
+
+	// refs holds the allocated extents and their counts, keyed by start;
+	// adjacent extents with equal counts are merged. Protected by mu.
+	refs *btree.BTreeG[*refSeg]
+
+	// allocated is the number of bytes with a non-zero count. Protected by
+	// mu.
+	allocated uint64
+
+	// closed is set by Close. Protected by mu.
+	closed bool
+}
+
+// New creates a memory file and maps it into the kernel.
+func New(opts Options) (*File, error) {
+	name := opts.Name
+	if name == "" {
+		name = "ward-memory"
+	}
+	maxSize := opts.MaxSize
+	if maxSize == 0 {
+		maxSize = DefaultMaxSize
+	}
+	maxSize = (maxSize + PageSize - 1) &^ (PageSize - 1)
+	if maxSize == 0 || maxSize > 1<<46 {
+		return nil, fmt.Errorf("memfile: max size %#x out of range", opts.MaxSize)
+	}
+	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("memfile: memfd_create: %w", err)
+	}
+	addr, err := unix.MmapPtr(fd, 0, nil, uintptr(maxSize),
+		unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED|unix.MAP_NORESERVE)
+	if err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("memfile: mapping %d bytes of the memory file: %w", maxSize, err)
+	}
+	return &File{
+		fd:      fd,
+		base:    addr,
+		maxSize: maxSize,
+		free:    btree.NewG(16, func(a, b Range) bool { return a.Start < b.Start }),
+		refs:    btree.NewG(16, func(a, b *refSeg) bool { return a.start < b.start }),
+	}, nil
+}
+
+// FD returns the memfd, for platform.AddressSpace.MapFile. The File keeps
+// ownership of it.
+func (f *File) FD() int { return f.fd }
+
+// MaxSize returns the size of the kernel's mapping of the file.
+func (f *File) MaxSize() uint64 { return f.maxSize }
+
+// Slice returns the kernel's view of r.
+//
+// Preconditions: r is well-formed and the caller holds a reference on every
+// page of it for as long as it uses the slice.
+func (f *File) Slice(r Range) []byte {
+	if r.End > f.maxSize || r.Start > r.End {
+		panic(fmt.Sprintf("memfile: Slice(%v) beyond the mapping (%#x)", r, f.maxSize))
+	}
+	if r.Start == r.End {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Add(f.base, r.Start)), r.End-r.Start)
+}
+
+// Usage returns the allocator's accounting.
+func (f *File) Usage() Usage {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return Usage{Allocated: f.allocated, FileSize: f.size, HighWater: f.hwm}
+}
+
+// Allocate returns a new zero-filled range of length bytes with a reference
+// count of one. It returns unix.ENOMEM when the file is full.
+func (f *File) Allocate(length uint64) (Range, error) {
+	if length == 0 || length%PageSize != 0 {
+		panic(fmt.Sprintf("memfile: Allocate(%#x): length not a positive page multiple", length))
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return Range{}, unix.ENOMEM
+	}
+
+	// First fit among the holes below the high-water mark.
+	var found Range
+	ok := false
+	f.free.Ascend(func(r Range) bool {
+		if r.Length() >= length {
+			found, ok = r, true
+			return false
+		}
+		return true
+	})
+	var out Range
+	if ok {
+		f.free.Delete(found)
+		out = Range{found.Start, found.Start + length}
+		if out.End < found.End {
+			f.free.ReplaceOrInsert(Range{out.End, found.End})
+		}
+	} else {
+		if length > f.maxSize-f.hwm {
+			return Range{}, unix.ENOMEM
+		}
+		out = Range{f.hwm, f.hwm + length}
+		if out.End > f.size {
+			newSize := (out.End + growStep - 1) / growStep * growStep
+			if newSize > f.maxSize {
+				newSize = f.maxSize
+			}
+			if err := unix.Ftruncate(f.fd, int64(newSize)); err != nil {
+				return Range{}, unix.ENOMEM
+			}
+			f.size = newSize
+		}
+		f.hwm = out.End
+	}
+	f.allocated += length
+	seg := &refSeg{out.Start, out.End, 1}
+	f.refs.ReplaceOrInsert(seg)
+	f.mergeRefs(out)
+	return out, nil
+}
+
+// IncRef adds a reference to every page of r.
+//
+// Preconditions: every page of r is allocated (the caller holds a reference
+// on it).
+func (f *File) IncRef(r Range) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checkRange(r)
+	f.forEachSeg(r, func(s *refSeg) { s.refs++ })
+	f.mergeRefs(r)
+}
+
+// DecRef drops a reference from every page of r; pages whose count reaches
+// zero are freed and their memory returned to the host.
+//
+// Preconditions: the caller holds a reference on every page of r.
+func (f *File) DecRef(r Range) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checkRange(r)
+	var dead []*refSeg
+	f.forEachSeg(r, func(s *refSeg) {
+		s.refs--
+		if s.refs == 0 {
+			dead = append(dead, s)
+		}
+	})
+	for _, s := range dead {
+		f.refs.Delete(s)
+	}
+	// Free each maximal run of dead extents with one fallocate.
+	for i := 0; i < len(dead); {
+		run := Range{dead[i].start, dead[i].end}
+		i++
+		for i < len(dead) && dead[i].start == run.End {
+			run.End = dead[i].end
+			i++
+		}
+		f.release(run)
+	}
+	f.mergeRefs(r)
+}
+
+// Close unmaps and closes the file. Ranges still allocated are lost.
+func (f *File) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return nil
+	}
+	f.closed = true
+	if err := unix.MunmapPtr(f.base, uintptr(f.maxSize)); err != nil {
+		return fmt.Errorf("memfile: unmapping the memory file: %w", err)
+	}
+	return unix.Close(f.fd)
+}
+
+// checkRange panics unless r is well-formed and allocated entirely.
+//
+// Preconditions: f.mu is locked.
+func (f *File) checkRange(r Range) {
+	if !r.WellFormed() || r.End > f.hwm {
+		panic(fmt.Sprintf("memfile: bad range %v (high water %#x)", r, f.hwm))
+	}
+	covered := r.Start
+	f.refs.DescendLessOrEqual(&refSeg{start: r.Start}, func(s *refSeg) bool {
+		if s.end > r.Start {
+			covered = min(s.end, r.End)
+		}
+		return false
+	})
+	if covered < r.End {
+		f.refs.AscendRange(&refSeg{start: covered}, &refSeg{start: r.End}, func(s *refSeg) bool {
+			if s.start != covered {
+				return false
+			}
+			covered = min(s.end, r.End)
+			return covered < r.End
+		})
+	}
+	if covered != r.End {
+		panic(fmt.Sprintf("memfile: range %v is not allocated from %#x", r, covered))
+	}
+}
+
+// forEachSeg splits the extents at r's bounds and calls fn on each extent
+// inside r, in order.
+//
+// Preconditions: f.mu is locked; r is allocated.
+func (f *File) forEachSeg(r Range, fn func(*refSeg)) {
+	f.splitAt(r.Start)
+	f.splitAt(r.End)
+	var segs []*refSeg
+	f.refs.AscendRange(&refSeg{start: r.Start}, &refSeg{start: r.End}, func(s *refSeg) bool {
+		segs = append(segs, s)
+		return true
+	})
+	for _, s := range segs {
+		fn(s)
+	}
+}
+
+// splitAt splits the extent that strictly contains off, if any.
+//
+// Preconditions: f.mu is locked.
+func (f *File) splitAt(off uint64) {
+	f.refs.DescendLessOrEqual(&refSeg{start: off}, func(s *refSeg) bool {
+		if s.start < off && off < s.end {
+			f.refs.ReplaceOrInsert(&refSeg{off, s.end, s.refs})
+			s.end = off
+		}
+		return false
+	})
+}
+
+// mergeRefs merges equal-count extents around and inside r.
+//
+// Preconditions: f.mu is locked.
+func (f *File) mergeRefs(r Range) {
+	var segs []*refSeg
+	f.refs.DescendLessOrEqual(&refSeg{start: r.Start}, func(s *refSeg) bool {
+		if s.start < r.Start {
+			segs = append(segs, s)
+			return false
+		}
+		return true
+	})
+	f.refs.AscendGreaterOrEqual(&refSeg{start: r.Start}, func(s *refSeg) bool {
+		if s.start > r.End {
+			return false
+		}
+		segs = append(segs, s)
+		return true
+	})
+	for i := 1; i < len(segs); i++ {
+		a, b := segs[i-1], segs[i]
+		if a.end == b.start && a.refs == b.refs {
+			f.refs.Delete(b)
+			a.end = b.end
+			segs[i] = a
+		}
+	}
+}
+
+// release returns r to the free pool and its memory to the host.
+//
+// Preconditions: f.mu is locked; no page of r is referenced.
+func (f *File) release(r Range) {
+	f.allocated -= r.Length()
+	if err := unix.Fallocate(f.fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE,
+		int64(r.Start), int64(r.Length())); err != nil {
+		// The host memory stays committed, but free pages must read as
+		// zero for Allocate.
+		clear(f.Slice(r))
+	}
+	// Coalesce with the free neighbours.
+	f.free.DescendLessOrEqual(Range{Start: r.Start}, func(p Range) bool {
+		if p.End == r.Start {
+			f.free.Delete(p)
+			r.Start = p.Start
+		}
+		return false
+	})
+	if n, ok := f.free.Get(Range{Start: r.End}); ok {
+		f.free.Delete(n)
+		r.End = n.End
+	}
+	if r.End == f.hwm {
+		f.hwm = r.Start
+		return
+	}
+	f.free.ReplaceOrInsert(r)
+}

@@ -1,0 +1,175 @@
+package memfile
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func newTestFile(t *testing.T, maxSize uint64) *File {
+	t.Helper()
+	f, err := New(Options{MaxSize: maxSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := f.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return f
+}
+
+// hostBlocks returns the memory the host has committed to the file.
+func hostBlocks(t *testing.T, f *File) int64 {
+	t.Helper()
+	var st unix.Stat_t
+	if err := unix.Fstat(f.FD(), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.Blocks * 512
+}
+
+func TestAllocateZeroedAndPunched(t *testing.T) {
+	f := newTestFile(t, 1<<30)
+	r, err := f.Allocate(16 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Usage().Allocated; got != 16*PageSize {
+		t.Fatalf("Allocated = %d, want %d", got, 16*PageSize)
+	}
+	b := f.Slice(r)
+	for i := range b {
+		if b[i] != 0 {
+			t.Fatalf("fresh page not zero at %d", i)
+		}
+		b[i] = 0xaa
+	}
+	if got := hostBlocks(t, f); got < 16*PageSize {
+		t.Fatalf("host committed %d bytes after touching 64 KiB", got)
+	}
+	f.DecRef(r)
+	if got := f.Usage().Allocated; got != 0 {
+		t.Fatalf("Allocated after DecRef = %d", got)
+	}
+	if got := hostBlocks(t, f); got != 0 {
+		t.Fatalf("host still holds %d bytes after free (no hole punched)", got)
+	}
+	// The same pages come back, zeroed.
+	r2, err := f.Allocate(16 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range f.Slice(r2) {
+		if c != 0 {
+			t.Fatalf("reused page not zero at %d", i)
+		}
+	}
+	f.DecRef(r2)
+}
+
+func TestRefCountsPartial(t *testing.T) {
+	f := newTestFile(t, 1<<30)
+	r, _ := f.Allocate(8 * PageSize)
+	mid := Range{r.Start + 2*PageSize, r.Start + 6*PageSize}
+	f.IncRef(mid) // pages 2..5 have two refs
+	f.DecRef(r)   // pages 0,1,6,7 free
+	if got := f.Usage().Allocated; got != 4*PageSize {
+		t.Fatalf("Allocated = %#x, want %#x", got, 4*PageSize)
+	}
+	// Free pages are reused first-fit, before the high-water mark moves.
+	hw := f.Usage().HighWater
+	a, _ := f.Allocate(2 * PageSize)
+	if a.Start != r.Start {
+		t.Fatalf("first fit returned %v, want start %#x", a, r.Start)
+	}
+	if f.Usage().HighWater != hw {
+		t.Fatalf("high water moved from %#x to %#x", hw, f.Usage().HighWater)
+	}
+	f.DecRef(Range{mid.Start, mid.Start + PageSize})
+	f.DecRef(Range{mid.Start + PageSize, mid.End})
+	f.DecRef(a)
+	if u := f.Usage(); u.Allocated != 0 || u.HighWater != 0 {
+		t.Fatalf("after freeing everything: %+v", u)
+	}
+	if f.refs.Len() != 0 || f.free.Len() != 0 {
+		t.Fatalf("allocator state not empty: %d ref extents, %d free extents", f.refs.Len(), f.free.Len())
+	}
+}
+
+func TestFragmentedCoalescing(t *testing.T) {
+	f := newTestFile(t, 1<<30)
+	var rs []Range
+	for i := 0; i < 10; i++ {
+		r, err := f.Allocate(PageSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs = append(rs, r)
+	}
+	for i := 0; i < 10; i += 2 {
+		f.DecRef(rs[i])
+	}
+	for i := 1; i < 9; i += 2 {
+		f.DecRef(rs[i])
+	}
+	if f.free.Len() != 1 {
+		t.Fatalf("free extents = %d, want 1 after coalescing", f.free.Len())
+	}
+	big, err := f.Allocate(9 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if big.Start != rs[0].Start {
+		t.Fatalf("coalesced hole not reused: got %v", big)
+	}
+	f.DecRef(big)
+	f.DecRef(rs[9])
+	if u := f.Usage(); u.Allocated != 0 {
+		t.Fatalf("leak: %+v", u)
+	}
+}
+
+func TestAllocateFull(t *testing.T) {
+	f := newTestFile(t, 16*PageSize)
+	r, err := f.Allocate(16 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Allocate(PageSize); err != unix.ENOMEM {
+		t.Fatalf("Allocate on a full file: %v, want ENOMEM", err)
+	}
+	f.DecRef(r)
+}
+
+func TestBadRangePanics(t *testing.T) {
+	f := newTestFile(t, 1<<30)
+	r, _ := f.Allocate(PageSize)
+	defer f.DecRef(r)
+	for _, bad := range []Range{{r.End, r.End + PageSize}, {r.Start, r.Start + 1}, {r.Start, r.Start}} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("DecRef(%v) did not panic", bad)
+				}
+			}()
+			f.DecRef(bad)
+		}()
+	}
+}
+
+func BenchmarkAllocateFree(b *testing.B) {
+	f, err := New(Options{MaxSize: 1 << 30})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	for b.Loop() {
+		r, err := f.Allocate(16 * PageSize)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.DecRef(r)
+	}
+}

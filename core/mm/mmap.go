@@ -1,0 +1,305 @@
+package mm
+
+import (
+	"github.com/seed-a9fb2a21/ward/core/platform"
+	"golang.org/x/sys/unix"
+)
+
+// protRWX is every permission a mapping can have.
+const protRWX = platform.ProtRead | platform.ProtWrite | platform.ProtExec
+
+// mapUninitialized is MAP_UNINITIALIZED, which x/sys/unix does not define.
+const mapUninitialized = 0x4000000
+
+// knownMapFlags are the flags MAP_SHARED_VALIDATE accepts (Linux's
+// LEGACY_MAP_MASK plus MAP_FIXED_NOREPLACE).
+const knownMapFlags = unix.MAP_TYPE | unix.MAP_FIXED | unix.MAP_ANONYMOUS |
+	unix.MAP_DENYWRITE | unix.MAP_EXECUTABLE | mapUninitialized |
+	unix.MAP_GROWSDOWN | unix.MAP_LOCKED | unix.MAP_NORESERVE |
+	unix.MAP_POPULATE | unix.MAP_NONBLOCK | unix.MAP_STACK | unix.MAP_HUGETLB |
+	unix.MAP_32BIT | unix.MAP_ABOVE4G | unix.MAP_FIXED_NOREPLACE |
+	unix.MAP_HUGE_MASK<<unix.MAP_HUGE_SHIFT
+
+// MMapOpts are the arguments of MMap.
+type MMapOpts struct {
+	// Addr is the address: a hint, or the exact address with MAP_FIXED or
+	// MAP_FIXED_NOREPLACE.
+	Addr uintptr
+
+	// Length is the length in bytes; it is rounded up to a page.
+	Length uintptr
+
+	// Prot is the PROT_* permissions; bits other than read, write and
+	// execute are ignored.
+	Prot platform.Prot
+
+	// Flags are the MAP_* flags as the application passed them.
+	// MAP_HUGETLB is accepted and served with normal pages.
+	Flags int
+
+	// Mappable backs a mapping without MAP_ANONYMOUS, from Offset (which
+	// must be page-aligned). It is ignored for anonymous mappings. Each
+	// resulting VMA takes its own reference.
+	Mappable Mappable
+	Offset   uint64
+
+	// MaxProt is the most a mapping of Mappable may ever be granted, from
+	// the file's open mode and mount (read-only file: no write for shared
+	// mappings; noexec mount: no execute). Zero means all permissions.
+	// Private mappings may always be written. Ignored for anonymous
+	// mappings.
+	MaxProt platform.Prot
+
+	// Identity names the mapped file for /proc/[pid]/maps; may be nil.
+	// Each resulting VMA takes its own reference.
+	Identity MappingIdentity
+
+	// Name is a special name such as "[stack]" or "[vdso]".
+	Name string
+}
+
+// MMap implements mmap(2): it creates a mapping and returns its address.
+// Memory is populated lazily (see HandleFault) unless MAP_POPULATE or
+// MAP_LOCKED is given.
+func (mm *MemoryManager) MMap(opts MMapOpts) (uintptr, error) {
+	if opts.Length == 0 {
+		return 0, unix.EINVAL
+	}
+	length, ok := pageRoundUp(opts.Length)
+	if !ok || length > mm.maxAddr {
+		return 0, unix.ENOMEM
+	}
+	flags := opts.Flags
+	switch flags & unix.MAP_TYPE {
+	case unix.MAP_SHARED, unix.MAP_PRIVATE:
+	case unix.MAP_SHARED_VALIDATE:
+		if flags&^knownMapFlags != 0 {
+			return 0, unix.EOPNOTSUPP
+		}
+	default:
+		return 0, unix.EINVAL
+	}
+	private := flags&unix.MAP_TYPE == unix.MAP_PRIVATE
+	anonymous := flags&unix.MAP_ANONYMOUS != 0
+	prot := opts.Prot & protRWX
+	maxProt := protRWX
+	if !anonymous {
+		if opts.Mappable == nil {
+			return 0, unix.ENODEV
+		}
+		if opts.Offset%PageSize != 0 {
+			return 0, unix.EINVAL
+		}
+		if opts.Offset+uint64(length) < opts.Offset {
+			return 0, unix.EOVERFLOW
+		}
+		if opts.MaxProt != 0 {
+			maxProt = opts.MaxProt & protRWX
+		}
+		if private {
+			maxProt |= platform.ProtWrite
+		}
+		if prot&^maxProt != 0 {
+			return 0, unix.EACCES
+		}
+	}
+
+	fixed := flags&(unix.MAP_FIXED|unix.MAP_FIXED_NOREPLACE) != 0
+	noReplace := flags&unix.MAP_FIXED_NOREPLACE != 0
+	addr := opts.Addr
+	if fixed {
+		if !pageAligned(addr) {
+			return 0, unix.EINVAL
+		}
+		if addr > mm.maxAddr-length {
+			return 0, unix.ENOMEM
+		}
+		if addr < mm.minAddr {
+			return 0, unix.EPERM
+		}
+	}
+
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	if mm.vmas.Len() >= maxMapCount {
+		return 0, unix.ENOMEM
+	}
+	if fixed {
+		if noReplace && !mm.rangeFree(addr, addr+length) {
+			return 0, unix.EEXIST
+		}
+	} else {
+		var err error
+		if addr, err = mm.findPlacement(addr, length, flags&unix.MAP_32BIT != 0); err != nil {
+			return 0, err
+		}
+	}
+	if fixed && !noReplace {
+		if err := mm.unmapLocked(addr, addr+length); err != nil {
+			return 0, err
+		}
+	}
+
+	v := &vma{
+		start:     addr,
+		end:       addr + length,
+		prot:      prot,
+		maxProt:   maxProt,
+		private:   private,
+		anonymous: anonymous,
+		growsDown: flags&unix.MAP_GROWSDOWN != 0,
+		name:      opts.Name,
+	}
+	switch {
+	case anonymous && !private:
+		v.mappable = newAnonObject(mm.mf, uint64(length))
+		if v.name == "" {
+			v.name = "/dev/zero (deleted)"
+		}
+	case !anonymous:
+		v.mappable = opts.Mappable
+		v.offset = opts.Offset
+		v.id = opts.Identity
+		v.incRefs()
+	}
+	mm.insertVMA(v)
+
+	if flags&(unix.MAP_POPULATE|unix.MAP_LOCKED) != 0 && prot != 0 {
+		// Like Linux's mm_populate, failure to populate is not an error
+		// of mmap; the pages will be faulted in later.
+		if err := mm.populateRange(addr, addr+length); err != nil && !isErrno(err) {
+			return 0, err
+		}
+	}
+	return addr, nil
+}
+
+// MUnmap implements munmap(2).
+func (mm *MemoryManager) MUnmap(addr, length uintptr) error {
+	if !pageAligned(addr) || length == 0 {
+		return unix.EINVAL
+	}
+	length, ok := pageRoundUp(length)
+	if !ok || addr > mm.maxAddr || length > mm.maxAddr-addr {
+		return unix.EINVAL
+	}
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	return mm.unmapLocked(addr, addr+length)
+}
+
+// unmapLocked removes every mapping in [start, end): first from the
+// AddressSpace, then from the trees, and then it releases the pages.
+//
+// Preconditions: mm.mu is locked for writing; [start, end) is page-aligned.
+func (mm *MemoryManager) unmapLocked(start, end uintptr) error {
+	vs := mm.isolateVMAs(start, end)
+	if len(vs) == 0 {
+		return nil
+	}
+	if len(mm.pmasIn(start, end)) > 0 {
+		if err := mm.as.Unmap(start, end-start); err != nil {
+			return err
+		}
+		mm.dropPMAs(start, end)
+	}
+	for _, v := range vs {
+		mm.removeVMA(v)
+	}
+	return nil
+}
+
+// populateRange populates every accessible VMA in [start, end).
+//
+// Preconditions: mm.mu is locked for writing; [start, end) is page-aligned.
+func (mm *MemoryManager) populateRange(start, end uintptr) error {
+	for _, v := range mm.vmasIn(start, end) {
+		if v.prot == 0 {
+			continue
+		}
+		if _, err := mm.populate(v, max(v.start, start), min(v.end, end)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findPlacement chooses the address of a new mapping of length bytes the way
+// Linux's top-down allocator does: the hint if it is free, otherwise the
+// highest free range below the mmap base, otherwise the lowest free range
+// anywhere. MAP_32BIT searches [1 GiB, 2 GiB) bottom-up, as on x86-64.
+//
+// Preconditions: mm.mu is locked (for reading at least); length is
+// page-aligned and no larger than maxAddr.
+func (mm *MemoryManager) findPlacement(hint, length uintptr, map32 bool) (uintptr, error) {
+	if hint != 0 {
+		h := max(pageRoundDown(hint), mm.minAddr)
+		if h <= mm.maxAddr-length && mm.rangeFree(h, h+length) {
+			return h, nil
+		}
+	}
+	if map32 {
+		if a, ok := mm.findGap(max(mm.minAddr, 1<<30), min(mm.maxAddr, 2<<30), length, false); ok {
+			return a, nil
+		}
+		return 0, unix.ENOMEM
+	}
+	if a, ok := mm.findGap(mm.minAddr, mm.mmapBase, length, true); ok {
+		return a, nil
+	}
+	if a, ok := mm.findGap(mm.minAddr, mm.maxAddr, length, false); ok {
+		return a, nil
+	}
+	return 0, unix.ENOMEM
+}
+
+// findGap finds a free range of length bytes in [lo, hi): the highest one if
+// topDown, else the lowest. It walks the VMAs in order, which is linear in
+// their number in the worst case.
+//
+// Preconditions: mm.mu is locked (for reading at least).
+func (mm *MemoryManager) findGap(lo, hi, length uintptr, topDown bool) (uintptr, bool) {
+	if hi <= lo || hi-lo < length {
+		return 0, false
+	}
+	var addr uintptr
+	found := false
+	if topDown {
+		gapEnd := hi
+		mm.vmas.DescendLessOrEqual(&vma{start: hi - 1}, func(v *vma) bool {
+			if v.end < gapEnd {
+				if gs := max(v.end, lo); gapEnd-gs >= length {
+					addr, found = gapEnd-length, true
+					return false
+				}
+			}
+			gapEnd = min(gapEnd, v.start)
+			return gapEnd > lo && gapEnd-lo >= length
+		})
+		if !found && gapEnd > lo && gapEnd-lo >= length {
+			addr, found = gapEnd-length, true
+		}
+		return addr, found
+	}
+	gapStart := lo
+	if v := mm.vmaAt(lo); v != nil {
+		gapStart = v.end
+	}
+	mm.vmas.AscendGreaterOrEqual(&vma{start: lo}, func(v *vma) bool {
+		if v.start >= gapStart && v.start-gapStart >= length {
+			return false
+		}
+		gapStart = max(gapStart, v.end)
+		return gapStart < hi
+	})
+	if gapStart < hi && hi-gapStart >= length {
+		return gapStart, true
+	}
+	return 0, false
+}
+
+// isErrno reports whether err is an application-visible error.
+func isErrno(err error) bool {
+	_, ok := err.(unix.Errno)
+	return ok
+}

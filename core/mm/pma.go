@@ -1,0 +1,243 @@
+package mm
+
+import (
+	"fmt"
+
+	"github.com/seed-a9fb2a21/ward/core/mm/memfile"
+	"github.com/seed-a9fb2a21/ward/core/platform"
+	"golang.org/x/sys/unix"
+)
+
+// pma is a populated range of the address space: [start, end) is backed by
+// memory-file range [off, off+end-start). The pma holds one reference on
+// each of those pages.
+//
+// A pma in MemoryManager.pmas is protected by MemoryManager.mu. PMAs never
+// overlap, always lie inside VMAs, and may span several adjacent VMAs.
+type pma struct {
+	start, end uintptr
+	off        uint64
+
+	// private is true when the pages belong to this address space alone
+	// (anonymous private memory, or private copies of a Mappable's pages);
+	// fork copies them. Otherwise they are a Mappable's pages.
+	private bool
+}
+
+func pmaLess(a, b *pma) bool { return a.start < b.start }
+
+// fileRange returns the memory-file range of p's sub-range [start, end).
+func (p *pma) fileRange(start, end uintptr) memfile.Range {
+	return memfile.Range{
+		Start: p.off + uint64(start-p.start),
+		End:   p.off + uint64(end-p.start),
+	}
+}
+
+// pmaAt returns the PMA containing addr, or nil.
+//
+// Preconditions: mm.mu is locked (for reading at least).
+func (mm *MemoryManager) pmaAt(addr uintptr) *pma {
+	var found *pma
+	mm.pmas.DescendLessOrEqual(&pma{start: addr}, func(p *pma) bool {
+		if addr < p.end {
+			found = p
+		}
+		return false
+	})
+	return found
+}
+
+// nextPMAStart returns the start of the first PMA at or above addr, or
+// limit if there is none below limit.
+//
+// Preconditions: mm.mu is locked (for reading at least).
+func (mm *MemoryManager) nextPMAStart(addr, limit uintptr) uintptr {
+	next := limit
+	mm.pmas.AscendGreaterOrEqual(&pma{start: addr}, func(p *pma) bool {
+		next = min(next, p.start)
+		return false
+	})
+	return next
+}
+
+// pmasIn returns the PMAs that intersect [start, end), in order.
+//
+// Preconditions: mm.mu is locked (for reading at least).
+func (mm *MemoryManager) pmasIn(start, end uintptr) []*pma {
+	var out []*pma
+	if p := mm.pmaAt(start); p != nil && p.start < start {
+		out = append(out, p)
+	}
+	mm.pmas.AscendRange(&pma{start: start}, &pma{start: end}, func(p *pma) bool {
+		out = append(out, p)
+		return true
+	})
+	return out
+}
+
+// splitPMAAt splits the PMA strictly containing addr, if any.
+//
+// Preconditions: mm.mu is locked for writing.
+func (mm *MemoryManager) splitPMAAt(addr uintptr) {
+	p := mm.pmaAt(addr)
+	if p == nil || p.start == addr {
+		return
+	}
+	np := &pma{start: addr, end: p.end, off: p.off + uint64(addr-p.start), private: p.private}
+	p.end = addr
+	mm.pmas.ReplaceOrInsert(np)
+}
+
+// isolatePMAs splits PMAs at start and end and returns those inside.
+//
+// Preconditions: mm.mu is locked for writing.
+func (mm *MemoryManager) isolatePMAs(start, end uintptr) []*pma {
+	mm.splitPMAAt(start)
+	mm.splitPMAAt(end)
+	return mm.pmasIn(start, end)
+}
+
+// dropPMAs removes the PMAs in [start, end) and releases their pages. It
+// does not touch the AddressSpace; it reports whether there were any.
+//
+// Preconditions: mm.mu is locked for writing.
+func (mm *MemoryManager) dropPMAs(start, end uintptr) bool {
+	ps := mm.isolatePMAs(start, end)
+	for _, p := range ps {
+		mm.pmas.Delete(p)
+		mm.mf.DecRef(p.fileRange(p.start, p.end))
+	}
+	return len(ps) > 0
+}
+
+// insertPMA adds p, which must not overlap another PMA, merging it with
+// neighbours that continue it in the memory file.
+//
+// Preconditions: mm.mu is locked for writing.
+func (mm *MemoryManager) insertPMA(p *pma) {
+	var prev *pma
+	mm.pmas.DescendLessOrEqual(p, func(q *pma) bool {
+		prev = q
+		return false
+	})
+	if prev != nil && prev.end == p.start && prev.private == p.private &&
+		prev.off+uint64(prev.end-prev.start) == p.off {
+		prev.end = p.end
+		p = prev
+	} else {
+		mm.pmas.ReplaceOrInsert(p)
+	}
+	if next, ok := mm.pmas.Get(&pma{start: p.end}); ok && next.private == p.private &&
+		p.off+uint64(p.end-p.start) == next.off {
+		mm.pmas.Delete(next)
+		p.end = next.end
+	}
+}
+
+// mapRange reflects [start, end) into the AddressSpace: the PMAs there are
+// mapped with their VMAs' permissions, or unmapped under PROT_NONE VMAs.
+// Holes are left alone (they are already unmapped).
+//
+// Preconditions: mm.mu is locked for writing; [start, end) is page-aligned.
+func (mm *MemoryManager) mapRange(start, end uintptr) error {
+	for _, v := range mm.vmasIn(start, end) {
+		vs, ve := max(v.start, start), min(v.end, end)
+		for _, p := range mm.pmasIn(vs, ve) {
+			ps, pe := max(p.start, vs), min(p.end, ve)
+			var err error
+			if v.prot == 0 {
+				err = mm.as.Unmap(ps, pe-ps)
+			} else {
+				err = mm.as.MapFile(ps, mm.mf.FD(), int64(p.off+uint64(ps-p.start)), pe-ps, v.prot)
+			}
+			if err != nil {
+				return fmt.Errorf("mm: reflecting [%#x, %#x) into the address space: %w", ps, pe, err)
+			}
+		}
+	}
+	return nil
+}
+
+// populate gives every page of [start, end) pages in the memory file and
+// maps them into the AddressSpace (unless v is PROT_NONE). [start, end) must
+// lie inside v. It returns how far [start, end) is populated: end, or where
+// it stopped with an error.
+//
+// Preconditions: mm.mu is locked for writing; [start, end) is page-aligned.
+func (mm *MemoryManager) populate(v *vma, start, end uintptr) (uintptr, error) {
+	for cur := start; cur < end; {
+		if p := mm.pmaAt(cur); p != nil {
+			cur = min(p.end, end)
+			continue
+		}
+		holeEnd := mm.nextPMAStart(cur, end)
+		filled, err := mm.populateHole(v, cur, holeEnd)
+		if filled > cur && v.prot != 0 {
+			if merr := mm.mapRange(cur, filled); merr != nil {
+				return cur, merr
+			}
+		}
+		if err != nil {
+			return filled, err
+		}
+		cur = holeEnd
+	}
+	return end, nil
+}
+
+// populateHole creates PMAs for the unpopulated range [start, end) of v and
+// returns how far it got.
+//
+// Preconditions: mm.mu is locked for writing; no PMA intersects
+// [start, end).
+func (mm *MemoryManager) populateHole(v *vma, start, end uintptr) (uintptr, error) {
+	if v.mappable == nil {
+		fr, err := mm.mf.Allocate(uint64(end - start))
+		if err == nil {
+			mm.insertPMA(&pma{start: start, end: end, off: fr.Start, private: true})
+			return end, nil
+		}
+		// The memory file is full or fragmented: take what single
+		// pages there are.
+		for cur := start; cur < end; cur += PageSize {
+			fr, err := mm.mf.Allocate(PageSize)
+			if err != nil {
+				return cur, err
+			}
+			mm.insertPMA(&pma{start: cur, end: cur + PageSize, off: fr.Start, private: true})
+		}
+		return end, nil
+	}
+	at := platform.ProtRead
+	if !v.private {
+		at = v.prot
+	}
+	off := v.offset + uint64(start-v.start)
+	frs, err := v.mappable.Translate(off, uint64(end-start), at)
+	cur := start
+	for i, fr := range frs {
+		n := uintptr(fr.Length())
+		if !v.private {
+			mm.insertPMA(&pma{start: cur, end: cur + n, off: fr.Start})
+			cur += n
+			continue
+		}
+		// A private mapping gets its own copy of the object's pages.
+		cp, aerr := mm.mf.Allocate(fr.Length())
+		if aerr != nil {
+			for _, rest := range frs[i:] {
+				mm.mf.DecRef(rest)
+			}
+			return cur, aerr
+		}
+		copy(mm.mf.Slice(cp), mm.mf.Slice(fr))
+		mm.mf.DecRef(fr)
+		mm.insertPMA(&pma{start: cur, end: cur + n, off: cp.Start, private: true})
+		cur += n
+	}
+	if err == nil && cur != end {
+		err = unix.EFAULT
+	}
+	return cur, err
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/seed-a9fb2a21/ward/cmd/ward/cli"
 	// The subsystems this build contains.
+	_ "github.com/seed-a9fb2a21/ward/platforms/ptrace"
 )
 
 func main() {

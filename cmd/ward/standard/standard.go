@@ -8,5 +8,6 @@
 package standard
 
 import (
-// The standard set. Subsystems are added here as they are implemented.
+	// The standard set. Subsystems are added here as they are implemented.
+	_ "github.com/seed-a9fb2a21/ward/platforms/ptrace"
 )

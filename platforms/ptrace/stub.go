@@ -1,0 +1,408 @@
+//go:build linux && amd64
+
+package ptrace
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// stub is one stub process: the host side of an address space. Its leader
+// thread is a child of the master's thread and traced by it; the leader never
+// runs application code, it only executes system calls injected by the
+// master. Application threads are other threads of the same process (see
+// thread.go).
+//
+// All fields are set by startStub and then owned by the master goroutine.
+type stub struct {
+	// pid is the stub's process id, which is its leader's thread id.
+	pid int32
+
+	// sock is Ward's end of a datagram socket pair; the stub's end is its
+	// fd 0. File descriptors reach the stub over it (see stub_fds.go).
+	sock int
+
+	// regs is a template for injection: the leader's registers at its
+	// first stop, with valid segment selectors and flags.
+	regs unix.PtraceRegs
+
+	// dead is set once the stub is known to have died or been reaped.
+	dead bool
+
+	// watchdog runs watch while an injection takes long; injecting is
+	// set during an injection. watchdog is set by startStub.
+	watchdog  *time.Timer
+	injecting atomic.Bool
+
+	// mu guards threads. It is a leaf lock.
+	mu sync.Mutex
+	// threads holds the ids of the stub's threads other than the leader
+	// that have not been reaped. The master adds a thread when it clones
+	// it; whoever reaps it removes it.
+	threads map[int32]struct{}
+}
+
+// stubName is the stub's argv[0] and command name (as ps shows it).
+const stubName = "ward-stub"
+
+// errStubDied is wrapped by every error that means the stub is gone.
+var errStubDied = errors.New("stub process died")
+
+// startStub starts a new stub process from the image memfd and leaves its
+// leader stopped, with only the stub's pages mapped.
+//
+// Preconditions: on the master goroutine.
+func startStub(image int) (*stub, error) {
+	var lastErr error
+	// Exec places the stack at a random address near the top of the
+	// address space; very rarely it overlaps the stub's fixed page and the
+	// exec fails after its point of no return (the child is killed). Try
+	// again in that case.
+	for attempt := 0; attempt < 4; attempt++ {
+		s, err := tryStartStub(image)
+		if err == nil {
+			return s, nil
+		}
+		lastErr = err
+		if !errors.Is(err, errStubDied) {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+func tryStartStub(image int) (*stub, error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, fmt.Errorf("ptrace: socketpair for stub: %w", err)
+	}
+	// syscall.ForkExec forks from the calling OS thread (the master's,
+	// which is locked), so that thread becomes the stub's parent and, with
+	// Ptrace, its tracer: the child calls PTRACE_TRACEME and stops with
+	// SIGTRAP when the exec completes. Setsid keeps the stub out of the
+	// terminal's process group (no ^C reaches it); Pdeathsig kills it if
+	// the master's thread dies.
+	pid, err := syscall.ForkExec(fmt.Sprintf("/proc/self/fd/%d", image), []string{stubName}, &syscall.ProcAttr{
+		Env:   []string{},
+		Files: []uintptr{uintptr(fds[1])},
+		Sys: &syscall.SysProcAttr{
+			Ptrace:    true,
+			Setsid:    true,
+			Pdeathsig: syscall.SIGKILL,
+		},
+	})
+	unix.Close(fds[1])
+	if err != nil {
+		unix.Close(fds[0])
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+			return nil, fmt.Errorf("ptrace: cannot start a traced stub process (PTRACE_TRACEME or exec denied: %w)", err)
+		}
+		return nil, fmt.Errorf("ptrace: starting stub process: %w", err)
+	}
+	s := &stub{pid: int32(pid), sock: fds[0], threads: make(map[int32]struct{})}
+	s.watchdog = time.AfterFunc(time.Hour, s.watch)
+	s.watchdog.Stop()
+
+	ws, _, err := wait(s.pid, 0)
+	switch {
+	case err != nil:
+		s.kill()
+		return nil, fmt.Errorf("ptrace: waiting for new stub %d: %w", pid, err)
+	case ws.Exited() || ws.Signaled():
+		s.dead = true
+		unix.Close(s.sock)
+		return nil, fmt.Errorf("ptrace: new stub %d ended at exec (%s): %w", pid, describeExit(ws), errStubDied)
+	case !ws.Stopped() || ws.StopSignal() != unix.SIGTRAP:
+		s.kill()
+		return nil, fmt.Errorf("ptrace: new stub %d: unexpected first stop %#x", pid, uint32(ws))
+	}
+
+	if err := ptrace(unix.PTRACE_SETOPTIONS, s.pid, 0, ptraceOptions); err != nil {
+		s.kill()
+		return nil, fmt.Errorf("ptrace: PTRACE_SETOPTIONS on stub %d: %w", pid, err)
+	}
+	if err := ptraceGetRegs(s.pid, &s.regs); err != nil {
+		s.kill()
+		return nil, fmt.Errorf("ptrace: PTRACE_GETREGS on stub %d: %w", pid, err)
+	}
+	if s.regs.Rip != idleLoop {
+		s.kill()
+		return nil, fmt.Errorf("ptrace: new stub %d stopped at %#x, not at its entry %#x", pid, s.regs.Rip, uint64(idleLoop))
+	}
+
+	// Give the stub its scratch page and take away everything exec gave
+	// it besides its code: stack, vDSO, vvar. Then close any descriptor
+	// that leaked into it through a missing O_CLOEXEC in Ward (fd 0, the
+	// socket, stays).
+	steps := []struct {
+		what string
+		nr   uintptr
+		args []uintptr
+	}{
+		{"mmap scratch page", unix.SYS_MMAP, []uintptr{stubScratch, pageSize, unix.PROT_READ | unix.PROT_WRITE, unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_FIXED, ^uintptr(0), 0}},
+		{"munmap below stub", unix.SYS_MUNMAP, []uintptr{0, stubStart}},
+		{"munmap above stub", unix.SYS_MUNMAP, []uintptr{stubEnd, taskSize - stubEnd}},
+	}
+	for _, st := range steps {
+		if _, err := s.syscall(st.nr, st.args...); err != nil {
+			s.kill()
+			return nil, fmt.Errorf("ptrace: preparing stub %d: %s: %w", pid, st.what, err)
+		}
+	}
+	if _, err := s.syscall(unix.SYS_CLOSE_RANGE, 1, ^uintptr(0)>>32, 0); err != nil && !errors.Is(err, unix.ENOSYS) {
+		s.kill()
+		return nil, fmt.Errorf("ptrace: preparing stub %d: close_range: %w", pid, err)
+	}
+	// Name it (the exec through /proc/self/fd/N named it "N").
+	if _, err := unix.PtracePokeData(int(s.pid), stubScratch, []byte(stubName+"\x00")); err != nil {
+		s.kill()
+		return nil, threadError(s.pid, "PTRACE_POKEDATA", err)
+	}
+	if _, err := s.syscall(unix.SYS_PRCTL, unix.PR_SET_NAME, stubScratch); err != nil {
+		s.kill()
+		return nil, fmt.Errorf("ptrace: preparing stub %d: prctl(PR_SET_NAME): %w", pid, err)
+	}
+	if err := s.installFilter(); err != nil {
+		s.kill()
+		return nil, fmt.Errorf("ptrace: preparing stub %d: %w", pid, err)
+	}
+	return s, nil
+}
+
+// syscall injects system call nr into the stub's leader and returns its
+// result.
+//
+// Preconditions: on the master goroutine; the stub is not dead.
+func (s *stub) syscall(nr uintptr, args ...uintptr) (uintptr, error) {
+	if s.dead {
+		return 0, fmt.Errorf("ptrace: stub %d: %w", s.pid, errStubDied)
+	}
+	return s.syscallAt(syscallSlot, syscallTrap, nr, args...)
+}
+
+// syscallAt is syscall at another slot of the stub's code.
+//
+// Preconditions: as for syscall.
+func (s *stub) syscallAt(slot, trap uint64, nr uintptr, args ...uintptr) (uintptr, error) {
+	if s.dead {
+		return 0, fmt.Errorf("ptrace: stub %d: %w", s.pid, errStubDied)
+	}
+	// If the stub is killed while the leader runs the call, the host
+	// reports the leader's death only once every other thread of the stub
+	// has been reaped, and a thread whose tracer is an idle task goroutine
+	// is reaped by nobody: the wait below would never return. A watchdog
+	// reaps such dead threads while the call takes long.
+	s.injecting.Store(true)
+	s.watchdog.Reset(injectWatchdog)
+	r, err := injectSyscall(s.pid, &s.regs, slot, trap, nr, args...)
+	s.injecting.Store(false)
+	s.watchdog.Stop()
+	if errors.Is(err, errStubDied) {
+		s.dead = true
+	}
+	return r, err
+}
+
+// injectSyscall makes the thread tid, which is in a ptrace stop, execute
+// system call nr with args at slot, and waits until it traps at trap right
+// after the call. regs supplies every register the call does not set. It
+// returns the call's result, or its errno as an error.
+//
+// Preconditions: the calling OS thread is tid's tracer; tid is stopped.
+func injectSyscall(tid int32, tmpl *unix.PtraceRegs, slot, trap uint64, nr uintptr, args ...uintptr) (uintptr, error) {
+	regs := *tmpl
+	regs.Rip = slot
+	regs.Rax = uint64(nr)
+	regs.Orig_rax = ^uint64(0) // no system call to restart
+	var a [6]uintptr
+	copy(a[:], args)
+	regs.Rdi, regs.Rsi, regs.Rdx = uint64(a[0]), uint64(a[1]), uint64(a[2])
+	regs.R10, regs.R8, regs.R9 = uint64(a[3]), uint64(a[4]), uint64(a[5])
+	if err := ptraceSetRegs(tid, &regs); err != nil {
+		return 0, threadError(tid, "PTRACE_SETREGS", err)
+	}
+	// Other stops (a signal that was pending) are suppressed and the
+	// thread continued; a bound keeps a misbehaving stub from looping.
+	for i := 0; i < 100; i++ {
+		if err := ptrace(unix.PTRACE_CONT, tid, 0, 0); err != nil {
+			return 0, threadError(tid, "PTRACE_CONT", err)
+		}
+		ws, _, err := wait(tid, 0)
+		if err != nil {
+			return 0, threadError(tid, "wait4", err)
+		}
+		if ws.Exited() || ws.Signaled() {
+			return 0, fmt.Errorf("ptrace: stub thread %d %s during injected syscall %d: %w", tid, describeExit(ws), nr, errStubDied)
+		}
+		if !ws.Stopped() || ws.StopSignal() != unix.SIGTRAP || event(ws) != 0 {
+			continue
+		}
+		if err := ptraceGetRegs(tid, &regs); err != nil {
+			return 0, threadError(tid, "PTRACE_GETREGS", err)
+		}
+		if regs.Rip != trap {
+			return 0, fmt.Errorf("ptrace: stub thread %d trapped at %#x after injected syscall %d, want %#x", tid, regs.Rip, nr, trap)
+		}
+		return errnoResult(regs.Rax)
+	}
+	return 0, fmt.Errorf("ptrace: stub thread %d: injected syscall %d did not complete", tid, nr)
+}
+
+// injectWatchdog is how long an injected system call may take before the
+// watchdog starts reaping dead threads (see syscallAt).
+const injectWatchdog = 50 * time.Millisecond
+
+// watch is the watchdog's function: it reaps exited threads, and again
+// every injectWatchdog while the injection lasts. A late run after the
+// injection is harmless.
+func (s *stub) watch() {
+	s.reapExited()
+	if s.injecting.Load() {
+		s.watchdog.Reset(injectWatchdog)
+	}
+}
+
+// reapExited reaps those of the stub's other threads that have exited. It
+// runs on any goroutine and never consumes a stop: only exits.
+func (s *stub) reapExited() {
+	for _, tid := range s.threadList() {
+		if exited(tid) {
+			s.forgetThread(tid)
+		}
+	}
+}
+
+// addThread records a new thread of the stub.
+func (s *stub) addThread(tid int32) {
+	s.mu.Lock()
+	s.threads[tid] = struct{}{}
+	s.mu.Unlock()
+}
+
+// forgetThread removes a reaped thread.
+func (s *stub) forgetThread(tid int32) {
+	s.mu.Lock()
+	delete(s.threads, tid)
+	s.mu.Unlock()
+}
+
+func (s *stub) threadList() []int32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	tids := make([]int32, 0, len(s.threads))
+	for tid := range s.threads {
+		tids = append(tids, tid)
+	}
+	return tids
+}
+
+// threadError wraps the error of a ptrace operation on tid; ESRCH means the
+// thread is gone (or not stopped, which for Ward's tracees means dying).
+func threadError(tid int32, op string, err error) error {
+	if errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("ptrace: %s on stub thread %d: %w: %w", op, tid, err, errStubDied)
+	}
+	return fmt.Errorf("ptrace: %s on stub thread %d: %w", op, tid, err)
+}
+
+func describeExit(ws unix.WaitStatus) string {
+	switch {
+	case ws.Exited():
+		return fmt.Sprintf("exited with status %d", ws.ExitStatus())
+	case ws.Signaled():
+		return fmt.Sprintf("was killed by %v", ws.Signal())
+	}
+	return fmt.Sprintf("changed state %#x", uint32(ws))
+}
+
+// kill kills the stub and reaps it.
+//
+// Preconditions: on the master goroutine.
+func (s *stub) kill() {
+	s.reap()
+}
+
+// reap kills the stub and reaps its leader and its other threads. The
+// other threads are traced by task goroutines' threads, but any thread of
+// Ward may reap a tracee of another thread of Ward; a thread its tracer has
+// already reaped reports ECHILD. The leader can be reaped only after all other
+// threads, so reaping polls with a deadline rather than block: Ward never
+// hangs here, it reports the stub it could not reap.
+//
+// Preconditions: on the master goroutine.
+func (s *stub) reap() error {
+	s.watchdog.Stop()
+	if s.sock >= 0 {
+		unix.Close(s.sock)
+		s.sock = -1
+	}
+	// SIGKILL ends every thread of the stub, also ones in a ptrace stop.
+	if err := unix.Kill(int(s.pid), unix.SIGKILL); err != nil && !errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("ptrace: killing stub %d: %w", s.pid, err)
+	}
+	s.dead = true
+	pending := s.threadList()
+	leader := true
+	deadline := time.Now().Add(10 * time.Second)
+	for delay := 50 * time.Microsecond; ; delay = min(2*delay, 10*time.Millisecond) {
+		left := pending[:0]
+		for _, tid := range pending {
+			if !reaped(tid) {
+				left = append(left, tid)
+			}
+		}
+		pending = left
+		if len(pending) == 0 {
+			s.mu.Lock()
+			clear(s.threads)
+			s.mu.Unlock()
+		}
+		if len(pending) == 0 && leader && reaped(s.pid) {
+			leader = false
+		}
+		if len(pending) == 0 && !leader {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("ptrace: stub %d: threads %v (leader unreaped: %v) not reaped 10s after SIGKILL", s.pid, pending, leader)
+		}
+		time.Sleep(delay)
+	}
+}
+
+// reaped polls tid once and reports whether it has been reaped, by this call
+// or before it. It consumes only an exit, never a stop.
+func reaped(tid int32) bool {
+	return exited(tid) || errors.Is(waitExited(tid), unix.ECHILD)
+}
+
+// exited reaps tid if it has exited, and reports whether it did.
+func exited(tid int32) bool {
+	return waitExited(tid) == nil
+}
+
+// waitExited reaps tid if it has exited: nil if it did, errNotExited if it
+// has not, or the error of waitid (ECHILD: not ours, or reaped already).
+func waitExited(tid int32) error {
+	var si unix.Siginfo
+	for {
+		err := unix.Waitid(unix.P_PID, int(tid), &si, unix.WEXITED|unix.WNOHANG|unix.WALL, nil)
+		switch {
+		case errors.Is(err, unix.EINTR):
+			continue
+		case err != nil:
+			return err
+		case si.Signo == 0: // WNOHANG and no exit yet
+			return errNotExited
+		}
+		return nil
+	}
+}
+
+var errNotExited = errors.New("not exited")

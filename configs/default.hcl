@@ -28,8 +28,9 @@ mount "/tmp" {
   size = "512MiB"
 }
 
-# An isolated network stack with only 127.0.0.1 and ::1.
-network "loopback" {}
+# No network at all: IP sockets fail with EAFNOSUPPORT. The isolated
+# loopback stack (127.0.0.1 and ::1 only) becomes the default when it lands.
+network "none" {}
 
 process {
   # Replaced by the command given after `ward run --`.

@@ -13,7 +13,7 @@ mount "/tmp" {
   size = "64MiB" # writes past this fail with ENOSPC
 }
 
-network "loopback" {}
+network "none" {}
 
 cgroup "cpu" {
   cpus = "1.5" # at most one and a half CPUs of time

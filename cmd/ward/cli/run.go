@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/seed-a9fb2a21/ward/core/config"
+	"github.com/seed-a9fb2a21/ward/core/sandbox"
 )
 
 func cmdRun(env *Env, args []string) int {
@@ -54,7 +56,19 @@ func cmdRun(env *Env, args []string) int {
 	if diags.HasErrors() {
 		return exitUsage
 	}
-	_ = strace
-	fmt.Fprintf(env.Stderr, "ward run: this build cannot run programs yet: the kernel is not implemented (use --dry-run to see the composed sandbox)\n")
-	return exitFailure
+	opts := sandbox.Options{Log: log, Environ: env.Environ(), Stdio: [3]int{0, 1, 2}}
+	if *strace {
+		opts.Strace = env.Stderr
+	}
+	st, err := sandbox.Run(sb, opts)
+	if err != nil {
+		var be *sandbox.Error
+		if errors.As(err, &be) {
+			fmt.Fprintf(env.Stderr, "ward run: %v\n", err)
+			return exitUsage
+		}
+		fmt.Fprintf(env.Stderr, "ward run: %v\n", err)
+		return exitFailure
+	}
+	return st.ShellStatus()
 }

@@ -9,5 +9,10 @@ package standard
 
 import (
 	// The standard set. Subsystems are added here as they are implemented.
+	_ "github.com/seed-a9fb2a21/ward/fs/dev"
+	_ "github.com/seed-a9fb2a21/ward/fs/hostfs"
+	_ "github.com/seed-a9fb2a21/ward/fs/overlay"
+	_ "github.com/seed-a9fb2a21/ward/fs/tmpfs"
+	_ "github.com/seed-a9fb2a21/ward/net/none"
 	_ "github.com/seed-a9fb2a21/ward/platforms/ptrace"
 )

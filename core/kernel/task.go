@@ -1,0 +1,403 @@
+package kernel
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/seed-a9fb2a21/ward/core/mm"
+	"github.com/seed-a9fb2a21/ward/core/platform"
+	"golang.org/x/sys/unix"
+)
+
+// Task is one application thread.
+type Task struct {
+	k   *Kernel
+	tg  *ThreadGroup
+	tid int32
+
+	// ctx and state belong to the task's goroutine.
+	ctx   platform.Context
+	state platform.State
+
+	// ctxReady is set once ctx exists, so Interrupt can reach it.
+	ctxReady atomic.Bool
+
+	// intr carries one token per interruption; blocking calls select on
+	// it (Interrupted).
+	intr chan struct{}
+
+	// killed is set when the task must exit at the next opportunity.
+	killed atomic.Bool
+
+	// Guarded by Kernel.mu.
+	sigmask       sigSet
+	pending       sigSet
+	warnedHandler bool
+
+	mu            sync.Mutex
+	comm          string
+	clearChildTID uintptr
+	robustList    uintptr
+	altStack      SignalStack
+
+	// exitCode is the status of a task that called exit (not
+	// exit_group): a thread's own exit.
+	exitCode int
+
+	// cpu is the time the task has spent running application code.
+	cpu time.Duration
+
+	// syscallName is set while strace is on, for the result line.
+	straceEnter string
+}
+
+// TID returns the thread ID.
+func (t *Task) TID() int32 { return t.tid }
+
+// ThreadGroup returns the task's process.
+func (t *Task) ThreadGroup() *ThreadGroup { return t.tg }
+
+// Kernel returns the task's kernel.
+func (t *Task) Kernel() *Kernel { return t.k }
+
+// MM returns the task's memory manager.
+func (t *Task) MM() *mm.MemoryManager { return t.tg.MM() }
+
+// Regs returns the task's registers; only the task's goroutine (that is,
+// system call handlers) may use them.
+func (t *Task) Regs() *platform.Registers { return &t.state.Regs }
+
+// State returns the task's full register state (for exec and clone).
+func (t *Task) State() *platform.State { return &t.state }
+
+// Comm returns the task's name (/proc/pid/comm, PR_GET_NAME).
+func (t *Task) Comm() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.comm
+}
+
+// SetComm sets the task's name, truncated to 15 bytes as Linux does.
+func (t *Task) SetComm(name string) {
+	if len(name) > 15 {
+		name = name[:15]
+	}
+	t.mu.Lock()
+	t.comm = name
+	t.mu.Unlock()
+}
+
+// CPUTime is how long the task has run application code.
+func (t *Task) CPUTime() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.cpu
+}
+
+// SetClearChildTID implements set_tid_address.
+func (t *Task) SetClearChildTID(addr uintptr) {
+	t.mu.Lock()
+	t.clearChildTID = addr
+	t.mu.Unlock()
+}
+
+// SetRobustList implements set_robust_list.
+func (t *Task) SetRobustList(addr uintptr) {
+	t.mu.Lock()
+	t.robustList = addr
+	t.mu.Unlock()
+}
+
+// RobustList implements get_robust_list for the task itself.
+func (t *Task) RobustList() uintptr {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.robustList
+}
+
+// SigAltStack implements sigaltstack: returns the old stack and installs
+// ss if not nil.
+func (t *Task) SigAltStack(ss *SignalStack) (SignalStack, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := t.altStack
+	if old.Size == 0 {
+		old.Flags = SSDisable
+	}
+	if ss != nil {
+		if ss.Flags&^(SSDisable|SSAutoDisarm) != 0 {
+			return old, unix.EINVAL
+		}
+		if ss.Flags&SSDisable == 0 && ss.Size < MinSigStackSize {
+			return old, unix.ENOMEM
+		}
+		t.altStack = *ss
+		if ss.Flags&SSDisable != 0 {
+			t.altStack = SignalStack{}
+		}
+	}
+	return old, nil
+}
+
+// SignalStack is stack_t, the alternate signal stack.
+type SignalStack struct {
+	Sp    uint64
+	Flags uint32
+	Size  uint64
+}
+
+// Alternate signal stack flags and limits (<linux/signal.h>, <asm/signal.h>).
+const (
+	SSOnStack       = 1
+	SSDisable       = 2
+	SSAutoDisarm    = 1 << 31
+	MinSigStackSize = 2048
+)
+
+// Interrupted returns the channel a blocking operation selects on: it
+// receives when the task must stop blocking (a signal, a kill).
+func (t *Task) Interrupted() <-chan struct{} { return t.intr }
+
+// Interrupt wakes the task from a blocking call or from running
+// application code. It may be called from any goroutine.
+func (t *Task) Interrupt() {
+	select {
+	case t.intr <- struct{}{}:
+	default:
+	}
+	if t.ctxReady.Load() {
+		t.ctx.Interrupt()
+	}
+}
+
+// kill makes the task exit at its next opportunity.
+func (t *Task) kill() {
+	t.killed.Store(true)
+	t.Interrupt()
+}
+
+// Killed reports whether the task has been told to exit; blocking calls
+// that cannot select on Interrupted poll it.
+func (t *Task) Killed() bool { return t.killed.Load() }
+
+// CheckInterrupt reports, at the start of a blocking call, whether the
+// call must return at once with EINTR because a signal is waiting to act.
+func (t *Task) CheckInterrupt() bool {
+	if t.killed.Load() {
+		return true
+	}
+	t.k.mu.Lock()
+	defer t.k.mu.Unlock()
+	return t.hasDeliverableLocked()
+}
+
+// drainInterrupt drops a stale interruption token before a new system
+// call; CheckInterrupt then decides from the real state.
+func (t *Task) drainInterrupt() {
+	select {
+	case <-t.intr:
+	default:
+	}
+}
+
+// Sleep blocks for d or until interrupted; it returns the time left and
+// EINTR when interrupted.
+func (t *Task) Sleep(d time.Duration) (time.Duration, error) {
+	if d <= 0 {
+		return 0, nil
+	}
+	if t.CheckInterrupt() {
+		return d, unix.EINTR
+	}
+	start := time.Now()
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	for {
+		select {
+		case <-timer.C:
+			return 0, nil
+		case <-t.intr:
+			if t.CheckInterrupt() {
+				left := d - time.Since(start)
+				if left < 0 {
+					left = 0
+				}
+				return left, unix.EINTR
+			}
+		}
+	}
+}
+
+// start runs the task's goroutine.
+func (t *Task) start() {
+	go t.run()
+}
+
+var errExitTask = errors.New("task exited")
+
+// run is the task's goroutine: it owns the OS thread, the platform context
+// and the register state.
+func (t *Task) run() {
+	runtime.LockOSThread()
+	// The thread is never unlocked: if the goroutine ends while locked,
+	// Go ends the OS thread too, and with it any tracee it still had.
+	ctx, err := t.k.platform.NewContext()
+	if err != nil {
+		t.k.log.Error("cannot create a platform context", "tid", t.tid, "err", err)
+		t.k.mu.Lock()
+		t.k.killGroupLocked(t.tg, ExitStatus{Signo: int(unix.SIGKILL)})
+		t.k.mu.Unlock()
+		t.exit()
+		return
+	}
+	t.ctx = ctx
+	t.ctxReady.Store(true)
+	defer ctx.Release()
+	for !t.killed.Load() {
+		if err := t.step(); err != nil {
+			if err != errExitTask {
+				t.k.log.Error("task failed", "tid", t.tid, "pid", t.tg.tgid, "err", err)
+				t.k.mu.Lock()
+				t.k.killGroupLocked(t.tg, ExitStatus{Signo: int(unix.SIGKILL)})
+				t.k.mu.Unlock()
+			}
+			break
+		}
+	}
+	t.exit()
+}
+
+// step runs application code until it stops, and serves the stop.
+func (t *Task) step() error {
+	m := t.MM()
+	if m == nil {
+		return fmt.Errorf("task has no address space")
+	}
+	begin := time.Now()
+	stop, err := t.ctx.Switch(m.AddressSpace(), &t.state)
+	ran := time.Since(begin)
+	t.mu.Lock()
+	t.cpu += ran
+	t.mu.Unlock()
+	if err != nil {
+		if t.killed.Load() {
+			return errExitTask
+		}
+		return fmt.Errorf("platform: %w", err)
+	}
+	switch stop.Reason {
+	case platform.StopSyscall:
+		if err := t.doSyscall(); err != nil {
+			return err
+		}
+	case platform.StopFault:
+		t.handleFault(m, stop)
+	case platform.StopSignal:
+		t.handleHostSignal(stop)
+	case platform.StopInterrupted:
+	}
+	t.k.mu.Lock()
+	t.applyPendingLocked()
+	t.k.mu.Unlock()
+	return nil
+}
+
+// handleFault resolves a page fault or turns the fault into a signal.
+func (t *Task) handleFault(m *mm.MemoryManager, stop platform.Stop) {
+	if stop.Signo == int(unix.SIGSEGV) && stop.Code == 1 { // SEGV_MAPERR: maybe just not populated
+		err := m.HandleFault(stop.Addr, 0)
+		if err == nil {
+			return
+		}
+		var fe *mm.FaultError
+		if errors.As(err, &fe) {
+			t.forceSignal(int(fe.Signo))
+			return
+		}
+		if err == unix.ENOMEM {
+			t.k.log.Warn("out of memory serving a page fault", "pid", t.tg.tgid, "addr", fmt.Sprintf("%#x", stop.Addr))
+			t.forceSignal(int(unix.SIGBUS))
+			return
+		}
+		t.k.log.Error("page fault failed", "pid", t.tg.tgid, "err", err)
+		t.forceSignal(int(unix.SIGKILL))
+		return
+	}
+	t.forceSignal(stop.Signo)
+}
+
+// handleHostSignal handles an asynchronous host signal that stopped the
+// thread. SIGSYS is the stub's refusal of a vsyscall-page call.
+func (t *Task) handleHostSignal(stop platform.Stop) {
+	switch unix.Signal(stop.Signo) {
+	case unix.SIGSYS:
+		t.forceSignal(int(unix.SIGSEGV))
+	default:
+		// Other host signals have no meaning for the application.
+	}
+}
+
+// forceSignal delivers a synchronous signal (a fault): the application
+// cannot ignore or block it; with no handler delivery yet, it kills the
+// process with the signal's default action.
+func (t *Task) forceSignal(sig int) {
+	t.k.mu.Lock()
+	defer t.k.mu.Unlock()
+	act := defaultActionOf(sig)
+	t.k.killGroupLocked(t.tg, ExitStatus{Signo: sig, Core: act == actCore})
+}
+
+// doSyscall dispatches the system call the thread stopped at.
+func (t *Task) doSyscall() error {
+	r := &t.state.Regs
+	if r.Cs == 0x23 {
+		// A 32-bit int 0x80 call: there is no 32-bit ABI here.
+		r.Rax = errnoRax(unix.ENOSYS)
+		return nil
+	}
+	sysno := uintptr(r.Orig_rax)
+	args := SyscallArgs{uintptr(r.Rdi), uintptr(r.Rsi), uintptr(r.Rdx), uintptr(r.R10), uintptr(r.R8), uintptr(r.R9)}
+	t.drainInterrupt()
+	ret, err := t.k.syscalls.Call(t, sysno, &args)
+	if err == errExitTask {
+		return err
+	}
+	if err == ErrNoReturn {
+		// The handler set the registers itself (execve, rt_sigreturn).
+		return nil
+	}
+	if err != nil {
+		var errno unix.Errno
+		if !errors.As(err, &errno) {
+			t.k.log.Error("system call failed inside the kernel", "sysno", sysno, "pid", t.tg.tgid, "err", err)
+			errno = unix.EIO
+		}
+		if errno == errRestartSys {
+			// Interrupted by a signal. Without user handlers (not yet
+			// delivered) there is nothing to restart into: EINTR.
+			errno = unix.EINTR
+		}
+		r.Rax = errnoRax(errno)
+		return nil
+	}
+	r.Rax = uint64(ret)
+	return nil
+}
+
+// ErrNoReturn is returned by a system call handler that replaced the
+// task's registers (execve): the kernel must not store a result in Rax.
+var ErrNoReturn = errors.New("system call set the registers")
+
+// ErrExit is returned by exit and exit_group: the task is done.
+var ErrExit = errExitTask
+
+// errnoRax is the Rax value of a system call that failed with e.
+func errnoRax(e unix.Errno) uint64 { return uint64(-int64(e)) }
+
+// errRestartSys is ERESTARTSYS, what interrupted blocking file operations
+// return (see core/vfs Blocker).
+const errRestartSys = unix.Errno(512)

@@ -1,0 +1,85 @@
+package kernel
+
+import (
+	"path"
+
+	"github.com/seed-a9fb2a21/ward/core/mm"
+	"github.com/seed-a9fb2a21/ward/core/platform"
+)
+
+// Image is a program loaded into a fresh address space, ready to replace
+// a process's (see core/loader).
+type Image struct {
+	MM    *mm.MemoryManager
+	Entry uintptr
+	Stack uintptr
+	// Name is the path the program was exec'd by.
+	Name string
+	Argv []string
+	Envv []string
+}
+
+// initialRegs is the register state a new program starts with: zeros, the
+// 64-bit user segments and interrupts enabled.
+func initialRegs(entry, sp uintptr) platform.Registers {
+	return platform.Registers{
+		Rip:    uint64(entry),
+		Rsp:    uint64(sp),
+		Cs:     0x33,
+		Ss:     0x2b,
+		Eflags: 0x202,
+	}
+}
+
+// Exec replaces the calling process's program with img (the point of no
+// return of execve). The caller has already closed nothing; Exec closes
+// close-on-exec files, resets handled signals to their default, releases
+// a vfork parent, and sets the registers. The old address space is
+// released (or left to a vfork parent that shares it).
+//
+// Other threads of the process are killed first; execve from a
+// multi-threaded process is completed by the calling thread alone.
+func (t *Task) Exec(img *Image) {
+	k := t.k
+	k.mu.Lock()
+	tg := t.tg
+	for _, o := range tg.tasks {
+		if o != t {
+			o.kill()
+		}
+	}
+	// Handled signals revert to the default; ignored ones stay ignored.
+	h := tg.handlers.clone()
+	for i := range h.act {
+		if h.act[i].Handler != SigDfl && h.act[i].Handler != SigIgn {
+			h.act[i] = SigAction{}
+		}
+	}
+	tg.handlers = h
+	tg.execName = img.Name
+	tg.args = img.Argv
+	tg.env = img.Envv
+	vforkDone := tg.vforkDone
+	tg.vforkDone = nil
+	k.mu.Unlock()
+
+	old := tg.mm.Swap(newMMRef(img.MM))
+	if old != nil {
+		old.decRef()
+	}
+	if vforkDone != nil {
+		close(vforkDone)
+	}
+	if res := tg.Resources(); res != nil {
+		if c, ok := res.Files.(CloseOnExecer); ok {
+			c.CloseOnExec()
+		}
+	}
+	t.SetComm(path.Base(img.Name))
+	t.mu.Lock()
+	t.clearChildTID = 0
+	t.robustList = 0
+	t.altStack = SignalStack{}
+	t.mu.Unlock()
+	t.state = platform.State{Regs: initialRegs(img.Entry, img.Stack)}
+}

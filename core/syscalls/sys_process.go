@@ -1,0 +1,292 @@
+package syscalls
+
+import (
+	"github.com/seed-a9fb2a21/ward/core/abi/linux"
+	"github.com/seed-a9fb2a21/ward/core/kernel"
+	"golang.org/x/sys/unix"
+)
+
+func init() {
+	register(func(tb *Table) {
+		tb.set(linux.SysGetpid, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) { return uintptr(t.PID()), nil }, argInt)
+		tb.set(linux.SysGetppid, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) { return uintptr(t.PPID()), nil }, argInt)
+		tb.set(linux.SysGettid, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) { return uintptr(t.TID()), nil }, argInt)
+		tb.set(linux.SysExit, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) { return 0, t.Exit(int(a[0])) }, argInt, argInt)
+		tb.set(linux.SysExitGroup, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) { return 0, t.ExitGroup(int(a[0])) }, argInt, argInt)
+		tb.set(linux.SysClone, sysClone, argInt, argHex, argPtr, argPtr, argPtr, argHex)
+		tb.set(linux.SysClone3, sysClone3, argInt, argPtr, argInt)
+		tb.set(linux.SysFork, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			return cloneResult(t.Clone(kernel.CloneOptions{ExitSignal: int(unix.SIGCHLD)}))
+		}, argInt)
+		tb.set(linux.SysVfork, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			return cloneResult(t.Clone(kernel.CloneOptions{Flags: unix.CLONE_VM | unix.CLONE_VFORK, ExitSignal: int(unix.SIGCHLD)}))
+		}, argInt)
+		tb.set(linux.SysWait4, sysWait4, argInt, argInt, argPtr, argHex, argPtr)
+		tb.set(linux.SysWaitid, sysWaitid, argInt, argInt, argInt, argPtr, argHex, argPtr)
+		tb.set(linux.SysSetTidAddress, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			t.SetClearChildTID(a[0])
+			return uintptr(t.TID()), nil
+		}, argInt, argPtr)
+		tb.set(linux.SysSetRobustList, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			if a[1] != 24 { // sizeof(struct robust_list_head)
+				return 0, unix.EINVAL
+			}
+			t.SetRobustList(a[0])
+			return 0, nil
+		}, argInt, argPtr, argInt)
+		tb.set(linux.SysGetRobustList, sysGetRobustList, argInt, argInt, argPtr, argPtr)
+		tb.set(linux.SysArchPrctl, sysArchPrctl, argInt, argHex, argPtr)
+		tb.set(linux.SysPrctl, sysPrctl, argInt, argInt, argHex, argHex, argHex, argHex)
+		tb.set(linux.SysSetpgid, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			return 0, t.SetProcessGroup(int32(a[0]), int32(a[1]))
+		}, argInt, argInt, argInt)
+		tb.set(linux.SysGetpgid, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			pg, err := t.ProcessGroup(int32(a[0]))
+			return uintptr(pg), err
+		}, argInt, argInt)
+		tb.set(linux.SysGetpgrp, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			pg, err := t.ProcessGroup(0)
+			return uintptr(pg), err
+		}, argInt)
+		tb.set(linux.SysSetsid, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			sid, err := t.SetSession()
+			return uintptr(sid), err
+		}, argInt)
+		tb.set(linux.SysGetsid, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			sid, err := t.Session(int32(a[0]))
+			return uintptr(sid), err
+		}, argInt, argInt)
+	})
+}
+
+func cloneResult(tid int32, err error) (uintptr, error) {
+	if err != nil {
+		return 0, err
+	}
+	return uintptr(tid), nil
+}
+
+// sysClone: on x86-64 the argument order is flags, stack, parent_tid,
+// child_tid, tls.
+func sysClone(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	flags := uint64(a[0])
+	return cloneResult(t.Clone(kernel.CloneOptions{
+		Flags:      flags &^ 0xff,
+		ExitSignal: int(flags & 0xff),
+		Stack:      a[1],
+		ParentTID:  a[2],
+		ChildTID:   a[3],
+		TLS:        a[4],
+	}))
+}
+
+// sysClone3 decodes struct clone_args (<linux/sched.h>).
+func sysClone3(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	const minSize = 64 // CLONE_ARGS_SIZE_VER0
+	size := int(a[1])
+	if size < minSize || size > 4096 {
+		return 0, unix.EINVAL
+	}
+	buf := make([]byte, size)
+	if _, err := t.MM().CopyIn(a[0], buf); err != nil {
+		return 0, err
+	}
+	u := func(i int) uint64 { return le64(buf[i*8:]) }
+	// Fields beyond the ones Ward knows must be zero.
+	for i := 88; i < size; i++ {
+		if buf[i] != 0 {
+			return 0, unix.E2BIG
+		}
+	}
+	flags, pidfd, childTID, parentTID, exitSignal, stack, stackSize, tls := u(0), u(1), u(2), u(3), u(4), u(5), u(6), u(7)
+	if pidfd != 0 || flags&unix.CLONE_PIDFD != 0 || exitSignal > 64 || (size >= 88 && (u(8) != 0 || u(9) != 0 || u(10) != 0)) {
+		return 0, unix.EINVAL
+	}
+	var sp uintptr
+	if stack != 0 {
+		sp = uintptr(stack + stackSize)
+	}
+	return cloneResult(t.Clone(kernel.CloneOptions{
+		Flags:      flags,
+		ExitSignal: int(exitSignal),
+		Stack:      sp,
+		ParentTID:  uintptr(parentTID),
+		ChildTID:   uintptr(childTID),
+		TLS:        uintptr(tls),
+	}))
+}
+
+func le64(b []byte) uint64 {
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+const (
+	wNoHang   = 0x1
+	wExited   = 0x4
+	wNoWait   = 0x01000000
+	wNoThread = 0x20000000
+	wAll      = 0x40000000
+	wClone    = 0x80000000
+	// wUntraced and wContinued report stops, which Ward has not yet.
+	wUntraced  = 0x2
+	wContinued = 0x8
+)
+
+func sysWait4(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	opts := int(a[2])
+	if opts&^(wNoHang|wUntraced|wContinued|wNoThread|wAll|wClone) != 0 {
+		return 0, unix.EINVAL
+	}
+	res, err := t.Wait(kernel.WaitOptions{PID: int32(a[0]), NoHang: opts&wNoHang != 0})
+	if err != nil || res.PID == 0 {
+		return 0, err
+	}
+	if a[1] != 0 {
+		if err := copyOutUint32(t, a[1], res.Status.WaitStatus()); err != nil {
+			return 0, err
+		}
+	}
+	if a[3] != 0 {
+		ru := linux.Rusage{Utime: linux.DurationToTimeval(res.CPU)}
+		if err := copyOut(t, a[3], &ru); err != nil {
+			return 0, err
+		}
+	}
+	return uintptr(res.PID), nil
+}
+
+// waitid idtypes (<linux/wait.h>).
+const (
+	pAll  = 0
+	pPID  = 1
+	pPGID = 2
+)
+
+func sysWaitid(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	idtype, id, opts := int(a[0]), int32(a[1]), int(a[3])
+	if opts&^(wNoHang|wExited|wUntraced|wContinued|wNoWait|wNoThread|wAll|wClone) != 0 || opts&(wExited|wUntraced|wContinued) == 0 {
+		return 0, unix.EINVAL
+	}
+	var pid int32
+	switch idtype {
+	case pAll:
+		pid = -1
+	case pPID:
+		if id <= 0 {
+			return 0, unix.EINVAL
+		}
+		pid = id
+	case pPGID:
+		if id < 0 {
+			return 0, unix.EINVAL
+		}
+		pid = -id
+		if id == 0 {
+			pid = 0
+		}
+	default:
+		return 0, unix.EINVAL
+	}
+	if opts&wExited == 0 {
+		// Only stop/continue reports were asked for, and Ward has no
+		// stops yet: nothing will ever match.
+		if opts&wNoHang != 0 {
+			return 0, nil
+		}
+		return 0, unix.ECHILD
+	}
+	res, err := t.Wait(kernel.WaitOptions{PID: pid, NoHang: opts&wNoHang != 0, NoWait: opts&wNoWait != 0})
+	if err != nil {
+		return 0, err
+	}
+	if a[2] != 0 {
+		var si linux.Siginfo
+		if res.PID != 0 {
+			si.Signo = int32(unix.SIGCHLD)
+			si.SetPID(res.PID)
+			si.SetUID(res.UID)
+			if res.Status.Signaled() {
+				si.Code = 2 // CLD_KILLED
+				if res.Status.Core {
+					si.Code = 3 // CLD_DUMPED
+				}
+				si.SetStatus(int32(res.Status.Signo))
+			} else {
+				si.Code = 1 // CLD_EXITED
+				si.SetStatus(int32(res.Status.Code))
+			}
+		}
+		if err := copyOut(t, a[2], &si); err != nil {
+			return 0, err
+		}
+	}
+	return 0, nil
+}
+
+func sysGetRobustList(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	if a[0] != 0 && int32(a[0]) != t.TID() {
+		return 0, unix.EPERM
+	}
+	if err := copyOutUint64(t, a[1], uint64(t.RobustList())); err != nil {
+		return 0, err
+	}
+	return 0, copyOutUint64(t, a[2], 24)
+}
+
+func sysArchPrctl(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	r := t.Regs()
+	switch int(a[0]) {
+	case linux.ARCH_SET_FS:
+		if uint64(a[1]) >= 1<<47 {
+			return 0, unix.EPERM
+		}
+		r.Fs_base = uint64(a[1])
+	case linux.ARCH_SET_GS:
+		if uint64(a[1]) >= 1<<47 {
+			return 0, unix.EPERM
+		}
+		r.Gs_base = uint64(a[1])
+	case linux.ARCH_GET_FS:
+		return 0, copyOutUint64(t, a[1], r.Fs_base)
+	case linux.ARCH_GET_GS:
+		return 0, copyOutUint64(t, a[1], r.Gs_base)
+	default:
+		return 0, unix.EINVAL
+	}
+	return 0, nil
+}
+
+func sysPrctl(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	switch int(a[0]) {
+	case unix.PR_SET_NAME:
+		name, err := t.MM().CopyInString(a[1], 16)
+		if err != nil && err != unix.ENAMETOOLONG {
+			return 0, err
+		}
+		t.SetComm(name)
+		return 0, nil
+	case unix.PR_GET_NAME:
+		var buf [16]byte
+		copy(buf[:15], t.Comm())
+		_, err := t.MM().CopyOut(a[1], buf[:])
+		return 0, err
+	case unix.PR_SET_NO_NEW_PRIVS:
+		if a[1] != 1 || a[2] != 0 || a[3] != 0 || a[4] != 0 {
+			return 0, unix.EINVAL
+		}
+		// Ward grants no privilege through exec (no setuid files), so
+		// the flag holds trivially.
+		return 0, nil
+	case unix.PR_GET_NO_NEW_PRIVS:
+		return 1, nil
+	case unix.PR_GET_DUMPABLE:
+		return 1, nil
+	case unix.PR_SET_DUMPABLE:
+		if a[1] > 1 {
+			return 0, unix.EINVAL
+		}
+		return 0, nil
+	}
+	return 0, unix.EINVAL
+}

@@ -2,6 +2,8 @@ package kernel
 
 import (
 	"fmt"
+
+	"github.com/seed-a9fb2a21/ward/core/abi/linux"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -88,7 +90,8 @@ func (k *Kernel) SignalInit(sig int) {
 	if k.init == nil || k.init.exiting {
 		return
 	}
-	k.signalGroupLocked(k.init, sig)
+	info := linux.Siginfo{Signo: int32(sig), Code: linux.SI_KERNEL}
+	k.signalGroupLocked(k.init, sig, &info)
 }
 
 // KillAll ends every process (when ward itself must stop).

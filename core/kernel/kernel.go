@@ -93,6 +93,10 @@ type Kernel struct {
 	initExit ExitStatus
 
 	unimplemented unimplementedCounter
+
+	// warnedHandler is set once the kernel has logged that a signal
+	// handler was not delivered. Guarded by mu.
+	warnedHandler bool
 }
 
 // New builds a kernel. It starts no task; see StartInit.

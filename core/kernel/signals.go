@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"github.com/seed-a9fb2a21/ward/core/abi/linux"
 	"golang.org/x/sys/unix"
 )
 
@@ -152,7 +153,33 @@ func (k *Kernel) SendSignal(c *Credentials, tg *ThreadGroup, sig int) error {
 	if sig == 0 || tg.exiting {
 		return nil
 	}
-	k.signalGroupLocked(tg, sig)
+	info := linux.Siginfo{Signo: int32(sig), Code: linux.SI_USER}
+	if c != nil {
+		info.SetUID(c.RealUID)
+	}
+	k.signalGroupLocked(tg, sig, &info)
+	return nil
+}
+
+// SendSignalFrom is SendSignal with the sender's PID recorded in the
+// signal's information (kill(2) from a task).
+func (t *Task) SendSignalTo(tg *ThreadGroup, sig int) error {
+	if sig < 0 || sig > NumSignals {
+		return unix.EINVAL
+	}
+	k := t.k
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !canSignal(&t.tg.creds, &tg.creds) {
+		return unix.EPERM
+	}
+	if sig == 0 || tg.exiting {
+		return nil
+	}
+	info := linux.Siginfo{Signo: int32(sig), Code: linux.SI_USER}
+	info.SetPID(t.tg.tgid)
+	info.SetUID(t.tg.creds.RealUID)
+	k.signalGroupLocked(tg, sig, &info)
 	return nil
 }
 
@@ -166,7 +193,7 @@ func canSignal(sender, target *Credentials) bool {
 // signalGroupLocked applies sig to tg.
 //
 // Preconditions: Kernel.mu is held; tg is not exiting.
-func (k *Kernel) signalGroupLocked(tg *ThreadGroup, sig int) {
+func (k *Kernel) signalGroupLocked(tg *ThreadGroup, sig int, info *linux.Siginfo) {
 	leader := tg.leader
 	if leader == nil {
 		return
@@ -195,6 +222,9 @@ func (k *Kernel) signalGroupLocked(tg *ThreadGroup, sig int) {
 			k.log.Warn("job-control stop signals are not implemented; signal left pending", "signal", sig, "pid", tg.tgid)
 		}
 	}
+	if tg.pending&sigBit(sig) == 0 {
+		tg.pendingInfo[sig] = *info
+	}
 	tg.pending |= sigBit(sig)
 	for _, t := range tg.tasks {
 		if t.sigmask&sigBit(sig) == 0 {
@@ -219,12 +249,100 @@ func (k *Kernel) killGroupLocked(tg *ThreadGroup, st ExitStatus) {
 	}
 }
 
-// takeFatalPendingLocked applies pending signals that became deliverable
-// (after an unblock). Signals with handlers are not delivered yet: user
-// handler delivery comes with the signal-frame work.
+// signalAction is what the task must do about its next signal.
+type signalAction struct {
+	sig  int
+	act  SigAction
+	info linux.Siginfo
+	// handler is true to run act's handler; otherwise the signal's
+	// default action already ended the process (or was nothing).
+	handler bool
+}
+
+// nextSignalLocked takes the first deliverable pending signal: one with a
+// handler is returned for delivery; a fatal default action kills the
+// process; an ignored one is dropped.
 //
 // Preconditions: Kernel.mu is held.
-func (t *Task) applyPendingLocked() {
+func (t *Task) nextSignalLocked() (signalAction, bool) {
+	for {
+		deliverable := (t.pending | t.tg.pending) &^ t.sigmask
+		if deliverable == 0 {
+			return signalAction{}, false
+		}
+		sig := 1
+		for deliverable&sigBit(sig) == 0 {
+			sig++
+		}
+		var info linux.Siginfo
+		if t.pending&sigBit(sig) != 0 {
+			t.pending &^= sigBit(sig)
+			info = t.pendingInfo[sig]
+		} else {
+			t.tg.pending &^= sigBit(sig)
+			info = t.tg.pendingInfo[sig]
+		}
+		act := t.tg.handlers.act[sig]
+		switch act.Handler {
+		case SigIgn:
+			continue
+		case SigDfl:
+			switch defaultActionOf(sig) {
+			case actTerm, actCore:
+				t.k.killGroupLocked(t.tg, ExitStatus{Signo: sig, Core: defaultActionOf(sig) == actCore})
+				return signalAction{sig: sig}, true
+			default:
+				// Ignored by default, or job control (not yet).
+				continue
+			}
+		}
+		return signalAction{sig: sig, act: act, info: info, handler: true}, true
+	}
+}
+
+// handleSignals delivers pending signals before the task returns to
+// application code.
+//
+// Preconditions: called on the task's goroutine; Kernel.mu is not held.
+func (t *Task) handleSignals() {
+	t.k.mu.Lock()
+	sa, ok := t.nextSignalLocked()
+	oldMask := t.sigmask
+	if t.hasSavedMask {
+		// After sigsuspend: the handler runs with the suspend mask,
+		// and sigreturn (or this) restores the one from before.
+		oldMask = t.savedMask
+		if !ok || !sa.handler {
+			t.sigmask = t.savedMask
+		}
+		t.hasSavedMask = false
+	}
+	t.k.mu.Unlock()
+	if !ok || !sa.handler {
+		return
+	}
+	if !t.deliverSignal(sa.sig, sa.act, &sa.info, oldMask) {
+		t.k.mu.Lock()
+		t.k.killGroupLocked(t.tg, ExitStatus{Signo: int(unix.SIGSEGV), Core: true})
+		t.k.mu.Unlock()
+	}
+}
+
+// hasDeliverableLocked reports whether a pending, unblocked signal would
+// act now (interrupting a blocking call): one with a handler, or a fatal
+// default action.
+//
+// Preconditions: Kernel.mu is held.
+func (t *Task) hasDeliverableLocked() bool {
+	_, ok := t.firstDeliverableLocked()
+	return ok
+}
+
+// firstDeliverableLocked returns the action of the signal that would act
+// next, without taking it.
+//
+// Preconditions: Kernel.mu is held.
+func (t *Task) firstDeliverableLocked() (SigAction, bool) {
 	deliverable := (t.pending | t.tg.pending) &^ t.sigmask
 	for sig := 1; deliverable != 0 && sig <= NumSignals; sig++ {
 		if deliverable&sigBit(sig) == 0 {
@@ -232,42 +350,23 @@ func (t *Task) applyPendingLocked() {
 		}
 		deliverable &^= sigBit(sig)
 		act := t.tg.handlers.act[sig]
-		if act.Handler != SigDfl {
-			if !t.warnedHandler {
-				t.warnedHandler = true
-				t.k.log.Warn("signal handlers are not delivered yet; the signal stays pending", "signal", sig, "pid", t.tg.tgid)
-			}
-			continue
-		}
-		switch defaultActionOf(sig) {
-		case actTerm, actCore:
-			t.pending &^= sigBit(sig)
-			t.tg.pending &^= sigBit(sig)
-			t.k.killGroupLocked(t.tg, ExitStatus{Signo: sig, Core: defaultActionOf(sig) == actCore})
-			return
-		case actIgnore:
-			t.pending &^= sigBit(sig)
-			t.tg.pending &^= sigBit(sig)
+		switch {
+		case act.Handler == SigIgn:
+		case act.Handler == SigDfl && defaultActionOf(sig) > actCore:
+		default:
+			return act, true
 		}
 	}
+	return SigAction{}, false
 }
 
-// hasDeliverableLocked reports whether a pending, unblocked signal would
-// act now (interrupting a blocking call).
-//
-// Preconditions: Kernel.mu is held.
-func (t *Task) hasDeliverableLocked() bool {
-	deliverable := (t.pending | t.tg.pending) &^ t.sigmask
-	for sig := 1; deliverable != 0 && sig <= NumSignals; sig++ {
-		if deliverable&sigBit(sig) == 0 {
-			continue
-		}
-		deliverable &^= sigBit(sig)
-		if t.tg.handlers.act[sig].Handler == SigDfl && defaultActionOf(sig) <= actCore {
-			return true
-		}
-	}
-	return false
+// restartSyscall reports whether a system call interrupted by a signal
+// restarts after the handler (SA_RESTART) rather than failing with EINTR.
+func (t *Task) restartSyscall() bool {
+	t.k.mu.Lock()
+	defer t.k.mu.Unlock()
+	act, ok := t.firstDeliverableLocked()
+	return ok && act.Handler != SigDfl && act.Flags&SARestart != 0
 }
 
 // sigaction flags (<asm-generic/signal-defs.h>, <asm/signal.h>).
@@ -281,3 +380,21 @@ const (
 	SANoDefer   = 0x40000000
 	SAResetHand = 0x80000000
 )
+
+// SigSuspend implements rt_sigsuspend: it replaces the signal mask with
+// mask until a signal is delivered, and returns EINTR (ERESTARTNOHAND in
+// Linux: never restarted). The handler's frame saves the mask from before
+// the call, so sigreturn restores it.
+func (t *Task) SigSuspend(mask uint64) error {
+	t.k.mu.Lock()
+	t.savedMask = t.sigmask
+	t.hasSavedMask = true
+	t.sigmask = sigSet(mask) &^ unblockable
+	t.k.mu.Unlock()
+	for {
+		if t.CheckInterrupt() {
+			return unix.EINTR
+		}
+		<-t.intr
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed-a9fb2a21/ward/core/abi/linux"
 	"github.com/seed-a9fb2a21/ward/core/mm"
 	"github.com/seed-a9fb2a21/ward/core/platform"
 	"golang.org/x/sys/unix"
@@ -34,9 +35,13 @@ type Task struct {
 	killed atomic.Bool
 
 	// Guarded by Kernel.mu.
-	sigmask       sigSet
-	pending       sigSet
-	warnedHandler bool
+	sigmask     sigSet
+	pending     sigSet
+	pendingInfo [NumSignals + 1]linux.Siginfo
+	// savedMask is the mask to restore after rt_sigsuspend, when
+	// hasSavedMask is set.
+	savedMask    sigSet
+	hasSavedMask bool
 
 	mu            sync.Mutex
 	comm          string
@@ -300,9 +305,7 @@ func (t *Task) step() error {
 		t.handleHostSignal(stop)
 	case platform.StopInterrupted:
 	}
-	t.k.mu.Lock()
-	t.applyPendingLocked()
-	t.k.mu.Unlock()
+	t.handleSignals()
 	return nil
 }
 
@@ -315,7 +318,7 @@ func (t *Task) handleFault(m *mm.MemoryManager, stop platform.Stop) {
 		}
 		var fe *mm.FaultError
 		if errors.As(err, &fe) {
-			t.forceSignal(int(fe.Signo))
+			t.forceFault(int(fe.Signo), fe.Code, fe.Addr)
 			return
 		}
 		if err == unix.ENOMEM {
@@ -327,7 +330,7 @@ func (t *Task) handleFault(m *mm.MemoryManager, stop platform.Stop) {
 		t.forceSignal(int(unix.SIGKILL))
 		return
 	}
-	t.forceSignal(stop.Signo)
+	t.forceFault(stop.Signo, stop.Code, stop.Addr)
 }
 
 // handleHostSignal handles an asynchronous host signal that stopped the
@@ -345,10 +348,31 @@ func (t *Task) handleHostSignal(stop platform.Stop) {
 // cannot ignore or block it; with no handler delivery yet, it kills the
 // process with the signal's default action.
 func (t *Task) forceSignal(sig int) {
+	t.forceFault(sig, 0, 0)
+}
+
+// forceFault delivers a synchronous signal (a fault) with its code and
+// address: to the handler when one is installed and the signal is not
+// blocked, else by killing the process (Linux's force_sig: a blocked or
+// ignored fault is fatal).
+func (t *Task) forceFault(sig int, code int32, addr uintptr) {
 	t.k.mu.Lock()
-	defer t.k.mu.Unlock()
-	act := defaultActionOf(sig)
-	t.k.killGroupLocked(t.tg, ExitStatus{Signo: sig, Core: act == actCore})
+	act := t.tg.handlers.act[sig]
+	blocked := t.sigmask&sigBit(sig) != 0
+	oldMask := t.sigmask
+	if act.Handler == SigDfl || act.Handler == SigIgn || blocked || sig == int(unix.SIGKILL) {
+		t.k.killGroupLocked(t.tg, ExitStatus{Signo: sig, Core: defaultActionOf(sig) == actCore})
+		t.k.mu.Unlock()
+		return
+	}
+	t.k.mu.Unlock()
+	info := linux.Siginfo{Signo: int32(sig), Code: code}
+	info.SetAddr(uint64(addr))
+	if !t.deliverSignal(sig, act, &info, oldMask) {
+		t.k.mu.Lock()
+		t.k.killGroupLocked(t.tg, ExitStatus{Signo: int(unix.SIGSEGV), Core: true})
+		t.k.mu.Unlock()
+	}
 }
 
 // doSyscall dispatches the system call the thread stopped at.
@@ -377,8 +401,13 @@ func (t *Task) doSyscall() error {
 			errno = unix.EIO
 		}
 		if errno == errRestartSys {
-			// Interrupted by a signal. Without user handlers (not yet
-			// delivered) there is nothing to restart into: EINTR.
+			// Interrupted by a signal: the handler's SA_RESTART says
+			// whether the call runs again after it, else EINTR.
+			if t.restartSyscall() {
+				r.Rax = r.Orig_rax
+				r.Rip -= 2 // back onto the syscall instruction
+				return nil
+			}
 			errno = unix.EINTR
 		}
 		r.Rax = errnoRax(errno)

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"github.com/seed-a9fb2a21/ward/core/abi/linux"
 	"golang.org/x/sys/unix"
 )
 
@@ -168,7 +169,19 @@ func (k *Kernel) notifyParentLocked(tg *ThreadGroup) {
 		return
 	}
 	if tg.exitSignal != 0 && !p.exiting {
-		k.signalGroupLocked(p, tg.exitSignal)
+		info := linux.Siginfo{Signo: int32(tg.exitSignal), Code: linux.CLD_EXITED}
+		info.SetPID(tg.tgid)
+		info.SetUID(tg.creds.RealUID)
+		if tg.exitStatus.Signaled() {
+			info.Code = linux.CLD_KILLED
+			if tg.exitStatus.Core {
+				info.Code = linux.CLD_DUMPED
+			}
+			info.SetStatus(int32(tg.exitStatus.Signo))
+		} else {
+			info.SetStatus(int32(tg.exitStatus.Code))
+		}
+		k.signalGroupLocked(p, tg.exitSignal, &info)
 	}
 	k.wakeWaitersLocked(p)
 }

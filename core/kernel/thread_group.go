@@ -4,6 +4,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/seed-a9fb2a21/ward/core/abi/linux"
 	"github.com/seed-a9fb2a21/ward/core/mm"
 )
 
@@ -32,8 +33,10 @@ type ThreadGroup struct {
 	limits Limits
 
 	handlers *sigHandlers
-	// pending holds process-directed signals not yet delivered.
-	pending sigSet
+	// pending holds process-directed signals not yet delivered, and
+	// pendingInfo their information (standard signals do not queue).
+	pending     sigSet
+	pendingInfo [NumSignals + 1]linux.Siginfo
 
 	// exiting is set once the process has begun to die; exitStatus is
 	// then final.

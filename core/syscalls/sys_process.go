@@ -35,6 +35,12 @@ func init() {
 			return 0, nil
 		}, argInt, argPtr, argInt)
 		tb.set(linux.SysGetRobustList, sysGetRobustList, argInt, argInt, argPtr, argPtr)
+		tb.set(linux.SysRseq, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			// Restartable sequences are deliberately not offered: the C
+			// library registers one at start-up and falls back when
+			// the kernel says ENOSYS.
+			return 0, unix.ENOSYS
+		}, argInt, argPtr, argInt, argHex, argHex)
 		tb.set(linux.SysArchPrctl, sysArchPrctl, argInt, argHex, argPtr)
 		tb.set(linux.SysPrctl, sysPrctl, argInt, argInt, argHex, argHex, argHex, argHex)
 		tb.set(linux.SysSetpgid, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {

@@ -17,6 +17,19 @@ func init() {
 			return 0, copyOutUint64(t, a[0], t.SigPending())
 		}, argInt, argPtr, argInt)
 		tb.set(linux.SysSigaltstack, sysSigaltstack, argInt, argPtr, argPtr)
+		tb.set(linux.SysRtSigreturn, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			return 0, t.SigReturn()
+		}, argInt)
+		tb.set(linux.SysRtSigsuspend, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			if a[1] != 8 {
+				return 0, unix.EINVAL
+			}
+			mask, err := copyInUint64(t, a[0])
+			if err != nil {
+				return 0, err
+			}
+			return 0, t.SigSuspend(mask)
+		}, argInt, argPtr, argInt)
 		tb.set(linux.SysKill, sysKill, argInt, argInt, argSignal)
 		tb.set(linux.SysTgkill, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 			return 0, signalThread(t, int32(a[0]), int32(a[1]), int(a[2]))
@@ -103,7 +116,6 @@ func sysKill(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		return 0, unix.EINVAL
 	}
 	k := t.Kernel()
-	c := t.Credentials()
 	var targets []*kernel.ThreadGroup
 	switch {
 	case pid > 0:
@@ -111,7 +123,7 @@ func sysKill(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		if !ok {
 			return 0, unix.ESRCH
 		}
-		return 0, k.SendSignal(&c, tg, sig)
+		return 0, t.SendSignalTo(tg, sig)
 	case pid == 0:
 		pg, _ := t.ProcessGroup(0)
 		targets = k.ProcessesInGroup(pg)
@@ -130,7 +142,7 @@ func sysKill(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	var lastErr error = unix.EPERM
 	sent := false
 	for _, tg := range targets {
-		if err := k.SendSignal(&c, tg, sig); err == nil {
+		if err := t.SendSignalTo(tg, sig); err == nil {
 			sent = true
 		} else {
 			lastErr = err
@@ -153,6 +165,5 @@ func signalThread(t *kernel.Task, tgid, tid int32, sig int) error {
 	if !ok || (tgid != -1 && target.PID() != tgid) {
 		return unix.ESRCH
 	}
-	c := t.Credentials()
-	return t.Kernel().SendSignal(&c, target.ThreadGroup(), sig)
+	return t.SendSignalTo(target.ThreadGroup(), sig)
 }

@@ -10,6 +10,8 @@ hostname = "ward"
 platform "ptrace" {}
 
 # The root: the host's "/" below (read-only), an in-memory layer above.
+# /tmp is part of it, so files the caller left there are visible (as with
+# `runsc do`) and whatever the sandbox writes there stays in memory.
 root {
   type  = "overlay"
   lower = "/"
@@ -23,11 +25,6 @@ mount "/dev" {
   type = "dev"
 }
 
-mount "/tmp" {
-  type = "tmpfs"
-  size = "512MiB"
-}
-
 # No network at all: IP sockets fail with EAFNOSUPPORT. The isolated
 # loopback stack (127.0.0.1 and ::1 only) becomes the default when it lands.
 network "none" {}
@@ -37,8 +34,9 @@ process {
   args = ["/bin/sh"]
 
   # Pass ward's own environment through, like `runsc do`.
+  # With no cwd, the process starts in ward's own working directory (or
+  # "/" if the sandbox has no such directory), like `runsc do`.
   inherit_env = true
-  cwd         = "/"
 
   # root inside the sandbox; no privilege on the host.
   user {

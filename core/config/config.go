@@ -103,6 +103,7 @@ type Process struct {
 	InheritEnv bool
 	Env        map[string]string
 
+	// Cwd is the working directory; empty means ward's own (or "/").
 	Cwd      string
 	User     User
 	Rlimits  []Rlimit

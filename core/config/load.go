@@ -319,7 +319,6 @@ func kindList() string {
 
 func (l *loader) process(b *hcl.Block) {
 	pr := &l.sb.Process
-	pr.Cwd = DefaultCwd
 	if b == nil {
 		return
 	}

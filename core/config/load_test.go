@@ -129,7 +129,7 @@ func TestDefaultsAndOverrides(t *testing.T) {
 	if diags.HasErrors() {
 		t.Fatalf("diagnostics: %v", diags)
 	}
-	if sb.Hostname != DefaultHostname || sb.Process.Cwd != "/" || sb.Root.Name != DefaultRootType {
+	if sb.Hostname != DefaultHostname || sb.Process.Cwd != "" || sb.Root.Name != DefaultRootType {
 		t.Errorf("defaults not applied: %+v", sb)
 	}
 	if sb.Platform.Name != "testplat" || sb.Network.Name != "testnet" {

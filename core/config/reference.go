@@ -129,7 +129,7 @@ bytes (KiB/MiB/GiB/TiB and K/M/G/T are powers of 1024, KB/MB/GB/TB powers of
 | ` + "`args`" + ` | list of string | none | argv; replaced by the command after ` + "`ward run --`" + ` |
 | ` + "`env`" + ` | map of string | none | environment variables |
 | ` + "`inherit_env`" + ` | bool | false | pass ward's own environment too (` + "`env`" + ` wins) |
-| ` + "`cwd`" + ` | string | ` + "`\"/\"`" + ` | working directory, an absolute path in the sandbox |
+| ` + "`cwd`" + ` | string | ward's own working directory, or ` + "`\"/\"`" + ` when the sandbox lacks it | working directory, an absolute path in the sandbox |
 | ` + "`terminal`" + ` | bool | false | the process owns a terminal |
 | ` + "`user { uid gid groups }`" + ` | block | uid 0, gid 0 | identity inside the sandbox (no privilege on the host) |
 | ` + "`rlimit \"NAME\" { soft hard }`" + ` | blocks | host defaults | resource limits: a whole number or ` + "`\"unlimited\"`" + `; a missing soft or hard takes the other's value. NAME is one of cpu, fsize, data, stack, core, rss, nproc, nofile, memlock, as, locks, sigpending, msgqueue, nice, rtprio, rttime |

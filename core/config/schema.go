@@ -8,7 +8,6 @@ const (
 	DefaultRootType = "overlay"
 	DefaultNetwork  = "loopback"
 	DefaultHostname = "ward"
-	DefaultCwd      = "/"
 )
 
 // Block type names of the top-level schema.

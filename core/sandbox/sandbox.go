@@ -119,10 +119,10 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 
 	creds := kernel.NewCredentials(sb.Process.User.UID, sb.Process.User.GID, sb.Process.User.Groups)
 	vcreds := &vfs.Credentials{UID: creds.FilesystemUID, GID: creds.FilesystemGID, Groups: creds.Groups}
-	cwd, err := v.Chdir(vcreds, v.Root(), sb.Process.Cwd)
+	cwd, err := workingDir(v, vcreds, sb.Process.Cwd)
 	if err != nil {
 		files.DecRef()
-		return kernel.ExitStatus{}, bootErr("working directory %q: %v", sb.Process.Cwd, err)
+		return kernel.ExitStatus{}, err
 	}
 	fsc := syscalls.NewFSContext(v, cwd, 0o022)
 
@@ -342,4 +342,23 @@ func (j *jobControl) SetForegroundPgrp(pgid int32) error {
 	j.fg = pgid
 	j.mu.Unlock()
 	return nil
+}
+
+// workingDir resolves the init process's working directory: the config's,
+// or ward's own when the config has none and the sandbox has that
+// directory, else "/".
+func workingDir(v *vfs.VFS, c *vfs.Credentials, want string) (vfs.Location, error) {
+	if want != "" {
+		loc, err := v.Chdir(c, v.Root(), want)
+		if err != nil {
+			return vfs.Location{}, bootErr("working directory %q: %v", want, err)
+		}
+		return loc, nil
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if loc, err := v.Chdir(c, v.Root(), wd); err == nil {
+			return loc, nil
+		}
+	}
+	return v.Chdir(c, v.Root(), "/")
 }

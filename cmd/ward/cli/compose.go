@@ -62,7 +62,11 @@ func writeComposition(w io.Writer, sb *config.Sandbox, ps *plugins) {
 		pb.SetAttributeValue("env", cty.MapVal(env))
 	}
 	pb.SetAttributeValue("inherit_env", cty.BoolVal(pr.InheritEnv))
-	pb.SetAttributeValue("cwd", cty.StringVal(pr.Cwd))
+	if pr.Cwd != "" {
+		pb.SetAttributeValue("cwd", cty.StringVal(pr.Cwd))
+	} else {
+		comment(pb, "cwd: ward's own working directory")
+	}
 	pb.SetAttributeValue("terminal", cty.BoolVal(pr.Terminal))
 	ub := pb.AppendNewBlock("user", nil).Body()
 	ub.SetAttributeValue("uid", cty.NumberUIntVal(uint64(pr.User.UID)))

@@ -21,6 +21,7 @@
 //	                   dispositions and pending signals, exit state
 //	  Task.mu          a task's own small state (robust list, names)
 //	    futex table mu
+//	hostThreads.mu     (proc_accessors.go) a leaf: host thread → task
 //
 // Kernel.mu is one coarse lock: sandboxes are small, the tree changes
 // rarely, and one lock makes exit, wait and signal delivery easy to get

@@ -248,6 +248,8 @@ var errExitTask = errors.New("task exited")
 // and the register state.
 func (t *Task) run() {
 	runtime.LockOSThread()
+	t.k.registerThread(t)
+	defer t.k.unregisterThread(t)
 	// The thread is never unlocked: if the goroutine ends while locked,
 	// Go ends the OS thread too, and with it any tracee it still had.
 	ctx, err := t.k.platform.NewContext()

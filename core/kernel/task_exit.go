@@ -30,8 +30,11 @@ func (t *Task) exit() {
 	t.mu.Lock()
 	ctid := t.clearChildTID
 	code := t.exitCode
-	t.cpuIntoGroup()
+	cpu := t.cpu
 	t.mu.Unlock()
+	t.k.mu.Lock()
+	t.tg.cpu += cpu
+	t.k.mu.Unlock()
 
 	// CLONE_CHILD_CLEARTID: zero the TID word and wake a joiner, if the
 	// address space lives on in other threads.
@@ -120,12 +123,6 @@ func (k *Kernel) taskGoneLocked() {
 			close(k.idle)
 		}
 	}
-}
-
-func (t *Task) cpuIntoGroup() {
-	t.tg.k.mu.Lock()
-	t.tg.cpu += t.cpu
-	t.tg.k.mu.Unlock()
 }
 
 // reparentChildrenLocked hands tg's children to init; zombies among them

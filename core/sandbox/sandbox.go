@@ -81,11 +81,6 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 	}
 	defer mf.Close()
 
-	v, err := buildVFS(sb)
-	if err != nil {
-		return kernel.ExitStatus{}, err
-	}
-
 	k, err := kernel.New(kernel.Config{
 		Platform: plat,
 		MemFile:  mf,
@@ -96,6 +91,16 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 	})
 	if err != nil {
 		return kernel.ExitStatus{}, err
+	}
+
+	v, attach, err := buildVFS(sb)
+	if err != nil {
+		return kernel.ExitStatus{}, err
+	}
+	// Filesystems that describe the kernel (proc) get it now, before
+	// any task runs.
+	for _, a := range attach {
+		a.AttachKernel(k)
 	}
 
 	jc := &jobControl{k: k, fg: 1}
@@ -207,28 +212,41 @@ func newSubsystem[T any](s *config.Subsystem) (T, error) {
 // declaration order. A missing mount point is created when the filesystem
 // below can create it (an overlay or tmpfs root), as a container runtime
 // does.
-func buildVFS(sb *config.Sandbox) (*vfs.VFS, error) {
+func buildVFS(sb *config.Sandbox) (*vfs.VFS, []kernelAttacher, error) {
+	var attach []kernelAttacher
 	rootFS, err := newSubsystem[vfs.Filesystem](&sb.Root.Subsystem)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if a, ok := rootFS.(kernelAttacher); ok {
+		attach = append(attach, a)
 	}
 	v, err := vfs.New(rootFS)
 	if err != nil {
-		return nil, bootErr("root filesystem: %v", err)
+		return nil, nil, bootErr("root filesystem: %v", err)
 	}
 	for _, m := range sb.Mounts {
 		fs, err := newSubsystem[vfs.Filesystem](&m.Subsystem)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
+		}
+		if a, ok := fs.(kernelAttacher); ok {
+			attach = append(attach, a)
 		}
 		if _, err := v.StatAt(vfs.Root, v.Root(), m.Path, 0); errors.Is(err, unix.ENOENT) {
 			mkdirAll(v, m.Path)
 		}
 		if _, err := v.MountAt(vfs.Root, m.Path, fs, 0); err != nil {
-			return nil, bootErr("mount %s (%s): %v", m.Path, m.Name, err)
+			return nil, nil, bootErr("mount %s (%s): %v", m.Path, m.Name, err)
 		}
 	}
-	return v, nil
+	return v, attach, nil
+}
+
+// kernelAttacher is a filesystem that describes the kernel (proc): it is
+// handed the kernel once it exists.
+type kernelAttacher interface {
+	AttachKernel(k *kernel.Kernel)
 }
 
 func mkdirAll(v *vfs.VFS, p string) {

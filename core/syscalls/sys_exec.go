@@ -60,6 +60,9 @@ func Load(t *kernel.Task, at vfs.Location, path string, argv, envv []string, noF
 		t.Kernel().Log().Error("exec: cannot create an address space", "err", err)
 		return nil, unix.ENOMEM
 	}
+	// loaded is the absolute path of the last file opened: the one that
+	// was finally loaded (/proc/[pid]/exe).
+	var loaded string
 	open := func(p string) (io.ReaderAt, int64, error) {
 		flags := unix.O_RDONLY
 		if noFollow && p == path {
@@ -95,6 +98,11 @@ func Load(t *kernel.Task, at vfs.Location, path string, argv, envv []string, noF
 			f.DecRef()
 			return nil, 0, unix.EACCES
 		}
+		if abs, err := fs.VFS.PathOf(f.Location()); err == nil {
+			loaded = abs
+		} else {
+			loaded = p
+		}
 		return fileReader{f}, st.Size, nil
 	}
 	c := t.Credentials()
@@ -123,7 +131,7 @@ func Load(t *kernel.Task, at vfs.Location, path string, argv, envv []string, noF
 		MM:    m,
 		Entry: img.Entry,
 		Stack: img.StackPointer,
-		Name:  img.Path,
+		Name:  loaded,
 		Argv:  img.Argv,
 		Envv:  envv,
 	}, nil

@@ -52,9 +52,20 @@ func (in *inode) top() vfs.Inode {
 func (in *inode) Stat() (vfs.Stat, error) {
 	in.fs.mu.Lock()
 	t := in.top()
+	lower := in.lower
 	in.fs.mu.Unlock()
 	st, err := t.Stat()
 	st.Ino = in.ino
+	if err == nil && in.typ == unix.S_IFDIR && lower != nil && t != lower {
+		// A merged directory: its upper copy holds only what the
+		// sandbox changed, so the link count and size that programs
+		// see are the lower directory's when those are larger.
+		if lst, lerr := lower.Stat(); lerr == nil {
+			st.Nlink = max(st.Nlink, lst.Nlink)
+			st.Size = max(st.Size, lst.Size)
+			st.Blocks = max(st.Blocks, lst.Blocks)
+		}
+	}
 	return st, err
 }
 

@@ -145,6 +145,11 @@ func NewWithLower(lower vfs.Filesystem, size uint64) (*FS, error) {
 	}
 	upper := memfs.New(memfs.Options{Size: size, Mode: st.Mode & 07777, UID: st.UID, GID: st.GID})
 	uroot, _ := upper.Root()
+	// The merged root starts out looking like the lower one.
+	uroot.SetStat(&vfs.SetStat{
+		Mask:  vfs.SetAtime | vfs.SetMtime | vfs.SetCtime,
+		Atime: st.Atime, Mtime: st.Mtime, Ctime: st.Ctime,
+	})
 	fs := &FS{lower: lower, upper: upper}
 	fs.root = &inode{fs: fs, upper: uroot, lower: lroot, typ: unix.S_IFDIR, ino: st.Ino}
 	return fs, nil

@@ -1,0 +1,172 @@
+// Command bench measures ward against native execution and gVisor's runsc
+// in the same run, and prints the ratios as a Markdown table.
+//
+//	go run ./tools/bench                 # all benchmarks, 5 repetitions
+//	go run ./tools/bench -reps 3 -only syscall
+//
+// The benchmark programs (src/*.c) are built with gcc -static into a
+// directory outside /tmp's reach problems (/var/tmp); every figure is the
+// median of the repetitions. The machines are shared and noisy: compare
+// ratios measured in one run, not absolute numbers across runs.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type benchmark struct {
+	name   string
+	unit   string
+	lower  bool // lower is better
+	argv   func(bin string) []string
+	reps   int
+	parse  func(stdout string, wall time.Duration) (float64, error)
+	native bool
+}
+
+func printed(stdout string, _ time.Duration) (float64, error) {
+	return strconv.ParseFloat(strings.TrimSpace(lastLine(stdout)), 64)
+}
+
+func wallMillis(_ string, wall time.Duration) (float64, error) {
+	return float64(wall.Microseconds()) / 1000, nil
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+var benchmarks = []benchmark{
+	{name: "syscall", unit: "ns per getppid()", lower: true, parse: printed,
+		argv: func(bin string) []string { return []string{filepath.Join(bin, "getppid_loop"), "100000"} }},
+	{name: "forkexec", unit: "µs per fork+exec+wait of /bin/busybox true", lower: true, parse: printed,
+		argv: func(bin string) []string {
+			return []string{filepath.Join(bin, "forkexec_loop"), "200", "/bin/busybox"}
+		}},
+	{name: "pipe", unit: "MiB/s through a pipe", lower: false, parse: printed,
+		argv: func(bin string) []string { return []string{filepath.Join(bin, "pipe_tput"), "256"} }},
+	{name: "startup", unit: "ms wall for `/bin/busybox true`", lower: true, parse: wallMillis,
+		argv: func(string) []string { return []string{"/bin/busybox", "true"} }},
+}
+
+func main() {
+	reps := flag.Int("reps", 5, "repetitions per benchmark and mode (the median is reported)")
+	only := flag.String("only", "", "run only benchmarks whose name matches this regexp")
+	ward := flag.String("ward", "", "ward binary (default: build ./cmd/ward)")
+	flag.Parse()
+
+	bin, err := os.MkdirTemp("/var/tmp", "ward-bench-")
+	check(err)
+	defer os.RemoveAll(bin)
+	for _, src := range []string{"getppid_loop", "forkexec_loop", "pipe_tput"} {
+		out, err := exec.Command("gcc", "-static", "-O2", "-o", filepath.Join(bin, src), filepath.Join(srcDir(), src+".c")).CombinedOutput()
+		if err != nil {
+			fatalf("gcc %s: %v\n%s", src, err, out)
+		}
+	}
+	if *ward == "" {
+		*ward = filepath.Join(bin, "ward")
+		out, err := exec.Command("go", "build", "-o", *ward, "./cmd/ward").CombinedOutput()
+		if err != nil {
+			fatalf("go build ./cmd/ward: %v\n%s", err, out)
+		}
+	}
+	modes := []struct {
+		name   string
+		prefix []string
+	}{
+		{"native", nil},
+		{"ward", []string{*ward, "run", "--"}},
+	}
+	if rs, err := exec.LookPath("runsc"); err == nil {
+		modes = append(modes, struct {
+			name   string
+			prefix []string
+		}{"runsc", []string{rs, "--rootless", "--network=none", "--platform=ptrace", "do"}})
+	} else {
+		fmt.Fprintln(os.Stderr, "bench: runsc not installed (apt-get install runsc); its column stays empty")
+	}
+
+	var re *regexp.Regexp
+	if *only != "" {
+		re = regexp.MustCompile(*only)
+	}
+	fmt.Printf("Measured %s on %s/%s, %d CPUs; median of %d runs.\n\n", time.Now().UTC().Format("2006-01-02"), runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), *reps)
+	fmt.Println("| benchmark | unit | native | ward | runsc | ward/native | ward/runsc |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, b := range benchmarks {
+		if re != nil && !re.MatchString(b.name) {
+			continue
+		}
+		res := map[string]float64{}
+		for _, m := range modes {
+			var vals []float64
+			for i := 0; i < *reps; i++ {
+				argv := append(append([]string{}, m.prefix...), b.argv(bin)...)
+				cmd := exec.Command(argv[0], argv[1:]...)
+				cmd.Dir = "/"
+				start := time.Now()
+				out, err := cmd.Output()
+				wall := time.Since(start)
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "bench: %s under %s: %v\n", b.name, m.name, err)
+					break
+				}
+				v, err := b.parse(string(out), wall)
+				if err != nil {
+					fmt.Fprintf(os.Stderr, "bench: %s under %s printed %q\n", b.name, m.name, out)
+					break
+				}
+				vals = append(vals, v)
+			}
+			if len(vals) > 0 {
+				sort.Float64s(vals)
+				res[m.name] = vals[len(vals)/2]
+			}
+		}
+		cell := func(m string) string {
+			if v, ok := res[m]; ok {
+				return strconv.FormatFloat(v, 'f', 1, 64)
+			}
+			return "—"
+		}
+		ratio := func(a, b string) string {
+			x, ok1 := res[a]
+			y, ok2 := res[b]
+			if !ok1 || !ok2 || y == 0 {
+				return "—"
+			}
+			return fmt.Sprintf("%.2f×", x/y)
+		}
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s |\n", b.name, b.unit, cell("native"), cell("ward"), cell("runsc"), ratio("ward", "native"), ratio("ward", "runsc"))
+	}
+}
+
+func srcDir() string {
+	if _, err := os.Stat("tools/bench/src"); err == nil {
+		return "tools/bench/src"
+	}
+	return "src"
+}
+
+func check(err error) {
+	if err != nil {
+		fatalf("%v", err)
+	}
+}
+
+func fatalf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)
+	os.Exit(1)
+}

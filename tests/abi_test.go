@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -14,13 +13,7 @@ func staticProbe(t *testing.T) string {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		t.Skip("gcc is not installed; tools/test installs it")
 	}
-	// Not under /tmp: the sandbox mounts its own tmpfs there.
-	dir, err := os.MkdirTemp("/var/tmp", "ward-probe-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	out := filepath.Join(dir, "abi_probe")
+	out := filepath.Join(t.TempDir(), "abi_probe")
 	src, err := filepath.Abs("testdata/abi_probe.c")
 	if err != nil {
 		t.Fatal(err)
@@ -36,8 +29,8 @@ func staticProbe(t *testing.T) string {
 // parent PID the host did not supply.
 func TestABIProbe(t *testing.T) {
 	probe := staticProbe(t)
-	// The probe lives in a temporary directory the sandbox sees through
-	// the overlay's host layer.
+	// The probe lives in a temporary directory, which the sandbox sees
+	// through the root overlay's host layer.
 	r := run(t, true, probe)
 	if r.status != 0 || !strings.HasSuffix(r.stdout, "PASSED\n") {
 		t.Errorf("status %d\n%s\n%s", r.status, r.stdout, r.stderr)

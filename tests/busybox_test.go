@@ -62,11 +62,10 @@ var (
 	appletErr  error
 )
 
-// appletDir returns a directory of symlinks to busybox, one per applet
-// (outside /tmp, so tests do not depend on how the sandbox mounts it).
+// appletDir returns a directory of symlinks to busybox, one per applet.
 func appletDir(t *testing.T) string {
 	appletOnce.Do(func() {
-		appletPath, appletErr = os.MkdirTemp("/var/tmp", "ward-applets-")
+		appletPath, appletErr = os.MkdirTemp("", "ward-applets-")
 		if appletErr == nil {
 			if out, err := exec.Command(busybox, "--install", "-s", appletPath).CombinedOutput(); err != nil {
 				appletErr = fmt.Errorf("busybox --install: %v: %s", err, out)

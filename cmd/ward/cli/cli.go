@@ -130,7 +130,7 @@ func parseFlags(env *Env, fs *flag.FlagSet, args []string) int {
 
 // newLogger returns ward's logger: text on stderr.
 func newLogger(env *Env, debug bool) *slog.Logger {
-	level := slog.LevelInfo
+	level := slog.LevelWarn
 	if debug {
 		level = slog.LevelDebug
 	}

@@ -226,6 +226,7 @@ func (k *Kernel) signalGroupLocked(tg *ThreadGroup, sig int, info *linux.Siginfo
 		tg.pendingInfo[sig] = *info
 	}
 	tg.pending |= sigBit(sig)
+	tg.wakeSigWaitersLocked(sig) // rt_sigtimedwait (signal_wait.go)
 	for _, t := range tg.tasks {
 		if t.sigmask&sigBit(sig) == 0 {
 			t.Interrupt()

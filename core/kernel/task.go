@@ -42,6 +42,10 @@ type Task struct {
 	// hasSavedMask is set.
 	savedMask    sigSet
 	hasSavedMask bool
+	// sigWaitSet holds the signals the task waits for in
+	// rt_sigtimedwait (signal_wait.go): making one pending wakes it even
+	// when blocked.
+	sigWaitSet sigSet
 
 	mu            sync.Mutex
 	comm          string

@@ -61,6 +61,7 @@ func (t *Task) exit() {
 			tg.exiting = true
 			tg.exitStatus = ExitStatus{Code: code}
 		}
+		tg.stopTimersLocked()
 		ref = tg.mm.Swap(nil)
 		res = tg.res.Swap(nil)
 		vforkDone, tg.vforkDone = tg.vforkDone, nil

@@ -38,6 +38,10 @@ type ThreadGroup struct {
 	pending     sigSet
 	pendingInfo [NumSignals + 1]linux.Siginfo
 
+	// timers are the process's alarm, interval and POSIX timers
+	// (timers.go); nil until it sets one. Guarded by Kernel.mu.
+	timers *processTimers
+
 	// exiting is set once the process has begun to die; exitStatus is
 	// then final.
 	exiting    bool

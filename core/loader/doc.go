@@ -1,6 +1,6 @@
 // Package loader loads a program into a fresh address space, as Linux's
 // execve does after it has opened the file: it recognises "#!" scripts
-// (script.go) and static ELF executables (elf.go), maps the ELF image
+// (script.go) and ELF executables, static or dynamic (elf.go), maps the ELF image
 // (image.go), chooses the address-space layout (layout.go) and builds the
 // initial stack with argv, envp and the auxiliary vector (stack.go), so that
 // the kernel can start the first thread at Image.Entry with its stack pointer
@@ -22,10 +22,16 @@
 // Linux, the kernel must build the new image in a new MemoryManager and
 // discard it on error, so that the calling process survives a failed exec.
 //
-// # What is not here yet
+// # Dynamic executables
 //
-// Dynamic executables (PT_INTERP) are rejected with ENOEXEC; the code is
-// shaped so that supporting them is small (see loadInterpreter in load.go).
+// A PT_INTERP executable is loaded as Linux does: the program at its usual
+// place, then its interpreter (opened through the Opener, with the same
+// checks) wherever top-down mmap placement puts it; the thread starts at
+// the interpreter's entry with AT_BASE its load address and AT_ENTRY,
+// AT_PHDR the program's. When the Opener's reader is a MappableFile, the
+// segments are private mappings of the file through core/mm's page cache
+// rather than copies, so the C library's pages are read once per sandbox.
+//
 // There is no vDSO yet; the kernel may pass AT_SYSINFO_EHDR in
 // Args.ExtraAuxv once it maps one.
 //

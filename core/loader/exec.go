@@ -28,6 +28,9 @@ func Exec(m MemoryManager, open Opener, args Args) (*Image, error) {
 	if len(args.Argv) == 0 {
 		args.Argv = []string{""}
 	}
+	if args.Open == nil {
+		args.Open = open
+	}
 	path := args.Filename
 	for depth := 0; ; depth++ {
 		r, size, err := open(path)

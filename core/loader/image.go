@@ -23,19 +23,19 @@ type loadedImage struct {
 	start, end uint64
 }
 
-// loadImage maps the PT_LOAD segments of f into m and copies their contents
-// from r. An ET_EXEC file goes at its own addresses; an ET_DYN file at
-// lay.dynBase (aligned to its largest p_align) if that range is free, else
-// (or if dynBase is zero) wherever top-down placement finds room.
+// loadImage maps the PT_LOAD segments of f into m and fills them from r. An
+// ET_EXEC file goes at its own addresses; an ET_DYN file at lay.dynBase
+// (aligned to its largest p_align) if that is non-zero and the range is
+// free, else wherever top-down placement finds room.
 //
-// The segments are private anonymous memory filled from the file, each with
-// its own permissions; the part of a segment beyond p_filesz (.bss, and the
-// rest of its last page) is zero. Pages shared by two segments get the later
-// segment's permissions, as the later mmap in Linux replaces the earlier.
-//
-// TODO(mm): map the file's pages privately (copy-on-write from the page
-// cache) instead of copying, once core/mm has a file-backed Mappable; that
-// also gives /proc/[pid]/maps the executable's name.
+// If r is a MappableFile, each segment's file pages are a private mapping of
+// the file through the page cache, as Linux's elf_map does: they are read
+// once for every process and copied on first touch, and /proc/[pid]/maps
+// names the file. When the segment has a .bss, the rest of its last file
+// page is cleared, and the rest of the .bss is anonymous memory.
+// Otherwise the segments are private anonymous memory filled by copying
+// from r. Either way, pages shared by two segments get the later segment's
+// permissions, as the later mmap in Linux replaces the earlier.
 func loadImage(m MemoryManager, r io.ReaderAt, f *elfFile, lay layout) (loadedImage, error) {
 	lo, hi := f.span()
 	length := hi - lo
@@ -44,6 +44,19 @@ func loadImage(m MemoryManager, r io.ReaderAt, f *elfFile, lay layout) (loadedIm
 		return loadedImage{}, err
 	}
 	img := loadedImage{bias: base - lo, start: base}
+
+	var (
+		fileMap mm.Mappable
+		fileID  mm.MappingIdentity
+	)
+	if mf, ok := r.(MappableFile); ok {
+		cf, name := mf.CachedFile()
+		if fileMap, fileID, err = m.PageCache().Get(cf, name, false); err != nil {
+			return img, readError("the file's pages", err)
+		}
+		defer fileMap.DecRef()
+		defer fileID.DecRef()
+	}
 
 	// Map every segment over the reservation, then give back the holes
 	// between them.
@@ -57,17 +70,47 @@ func loadImage(m MemoryManager, r io.ReaderAt, f *elfFile, lay layout) (loadedIm
 				return img, errnoError(unix.ENOMEM, "unmapping the gap before segment %d: %v", i, err)
 			}
 		}
-		_, err := m.MMap(mm.MMapOpts{
-			Addr:   uintptr(start),
-			Length: uintptr(end - start),
-			Prot:   segmentProt(p.Flags),
-			Flags:  unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_FIXED,
-		})
-		if err != nil {
-			return img, mapError(err, "mapping segment %d at [%#x, %#x)", i, start, end)
+		anonStart := start
+		if fileMap != nil && p.Filesz > 0 {
+			anonStart = pageUp(p.Vaddr+p.Filesz) + img.bias
+			_, err := m.MMap(mm.MMapOpts{
+				Addr:     uintptr(start),
+				Length:   uintptr(anonStart - start),
+				Prot:     segmentProt(p.Flags),
+				Flags:    unix.MAP_PRIVATE | unix.MAP_FIXED,
+				Mappable: fileMap,
+				Offset:   pageDown(p.Off),
+				Identity: fileID,
+			})
+			if err != nil {
+				return img, mapError(err, "mapping segment %d at [%#x, %#x)", i, start, anonStart)
+			}
+			// Linux's padzero: the .bss starts mid-page, and the
+			// rest of that page is cleared (the dynamic loader's
+			// first allocations rely on it).
+			if bss := p.Vaddr + p.Filesz + img.bias; p.Memsz > p.Filesz && bss < anonStart {
+				zeros := make([]byte, anonStart-bss)
+				if _, err := m.CopyOutForce(uintptr(bss), zeros); err != nil {
+					return img, mapError(err, "clearing the .bss of segment %d at %#x", i, bss)
+				}
+			}
+		}
+		if anonStart < end {
+			_, err := m.MMap(mm.MMapOpts{
+				Addr:   uintptr(anonStart),
+				Length: uintptr(end - anonStart),
+				Prot:   segmentProt(p.Flags),
+				Flags:  unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_FIXED,
+			})
+			if err != nil {
+				return img, mapError(err, "mapping segment %d at [%#x, %#x)", i, anonStart, end)
+			}
 		}
 		mapped = end
 		img.end = max(img.end, p.Vaddr+p.Memsz+img.bias)
+	}
+	if fileMap != nil {
+		return img, nil
 	}
 
 	// Fill the segments. Anonymous memory is zero, so only p_filesz
@@ -112,7 +155,7 @@ func reserve(m MemoryManager, f *elfFile, lay layout, lo, length uint64) (uint64
 	// ET_DYN: at the aligned dynamic base if free (the common case in a
 	// fresh address space), else anywhere with room for the alignment.
 	align := f.maxAlign
-	if base := alignUp(lay.dynBase, align); base+length <= lay.mmapBase {
+	if base := alignUp(lay.dynBase, align); lay.dynBase != 0 && base+length <= lay.mmapBase {
 		opts.Addr = uintptr(base)
 		if _, err := m.MMap(opts); err == nil {
 			return base, nil

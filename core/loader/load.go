@@ -2,6 +2,7 @@ package loader
 
 import (
 	"crypto/rand"
+	"fmt"
 	"io"
 
 	"github.com/seed-a9fb2a21/ward/core/abi/linux"
@@ -24,6 +25,19 @@ type MemoryManager interface {
 	SetStackLimit(limit uintptr)
 	MinAddr() uintptr
 	MaxAddr() uintptr
+
+	// PageCache is where the segments of a MappableFile are mapped from.
+	PageCache() *mm.PageCache
+}
+
+// MappableFile is implemented by an Opener's reader whose file can be
+// mapped through the page cache; the loader then maps the segments from the
+// file (shared, read once, copied on touch) instead of copying them, and
+// /proc/[pid]/maps names the file.
+type MappableFile interface {
+	// CachedFile returns the file for the page cache (the caller takes
+	// its own references) and its absolute path.
+	CachedFile() (f mm.CachedFile, name string)
 }
 
 var _ MemoryManager = (*mm.MemoryManager)(nil)
@@ -69,6 +83,12 @@ type Args struct {
 	// HWCap and HWCap2 are AT_HWCAP and AT_HWCAP2. If both are zero the
 	// host's values are used (see HostHWCap).
 	HWCap, HWCap2 uint64
+
+	// Open opens the program interpreter (PT_INTERP) of a dynamic
+	// executable, with the same checks as the executable. Exec sets it to
+	// its Opener when it is nil; Load without it rejects dynamic
+	// executables with ENOEXEC.
+	Open Opener
 
 	// ExtraAuxv are entries put first in the auxiliary vector, as Linux's
 	// ARCH_DLINFO does on x86-64: AT_SYSINFO_EHDR once there is a vDSO,
@@ -127,8 +147,13 @@ type Image struct {
 // m and builds its initial stack. It does not resolve "#!" scripts; Exec
 // does.
 //
-// Errors: ENOEXEC for a file that is not a valid static x86-64 executable
-// (including, for now, dynamic ones), E2BIG for arguments that do not fit
+// A dynamic executable's interpreter (PT_INTERP) is opened with args.Open
+// and loaded too; the first thread starts at its entry, with AT_BASE its
+// load address and AT_ENTRY the program's entry.
+//
+// Errors: ENOEXEC for a file that is not a valid x86-64 executable (or
+// whose interpreter is not), the Opener's error for an interpreter that
+// cannot be opened, E2BIG for arguments that do not fit
 // the stack limit, ENOMEM when the address space is too small; all wrapped
 // with a message. See the package comment for the state of m after an
 // error.
@@ -144,15 +169,12 @@ func Load(m MemoryManager, r io.ReaderAt, size int64, args Args) (*Image, error)
 	if err != nil {
 		return nil, err
 	}
+	var interp *interpFile
 	if f.interp != "" {
-		// Supporting PT_INTERP is small from here: the kernel opens
-		// f.interp and passes it in; parseELF it (it must be ET_DYN,
-		// without PT_INTERP), map it with loadImage and a layout
-		// whose dynBase is zero, so that it goes wherever top-down
-		// mmap placement puts it (as Linux does), set Image.InterpBase (AT_BASE) to its bias and
-		// Image.Entry to its entry. AT_ENTRY and AT_PHDR stay the
-		// program's.
-		return nil, noexec("dynamic executables are not supported yet (PT_INTERP %s)", f.interp)
+		if interp, err = openInterp(f.interp, args.Open, maxAddr-minAddr); err != nil {
+			return nil, err
+		}
+		defer interp.close()
 	}
 	if !f.isDyn() {
 		if lo, hi := f.span(); lo < minAddr || hi > maxAddr {
@@ -195,14 +217,37 @@ func Load(m MemoryManager, r io.ReaderAt, size int64, args Args) (*Image, error)
 	if entry < f.entry || entry < minAddr || entry >= maxAddr {
 		return nil, noexec("entry point %#x is outside the user address range", entry)
 	}
+	// The program's entry goes in AT_ENTRY; the thread starts in the
+	// interpreter, which Linux maps after the program and below the mmap
+	// base (load_elf_interp with no fixed address).
+	start := entry
+	var interpBase uint64
+	if interp != nil {
+		ilay := lay
+		ilay.dynBase = 0
+		iimg, err := loadImage(m, interp.r, interp.f, ilay)
+		if err != nil {
+			return nil, err
+		}
+		interpBase = iimg.bias
+		if !interp.f.isDyn() {
+			interpBase = 0
+		}
+		start = iimg.bias + interp.f.entry
+		if start < interp.f.entry || start < minAddr || start >= maxAddr {
+			return nil, noexec("interpreter %s: entry point %#x is outside the user address range", f.interp, start)
+		}
+	}
 	out := &Image{
-		Entry:      uintptr(entry),
-		LoadBias:   uintptr(img.bias),
-		ImageStart: uintptr(img.start),
-		ImageEnd:   uintptr(img.end),
-		BrkStart:   uintptr(brk),
-		Path:       args.Filename,
-		Argv:       args.Argv,
+		Entry:       uintptr(start),
+		Interpreter: f.interp,
+		InterpBase:  uintptr(interpBase),
+		LoadBias:    uintptr(img.bias),
+		ImageStart:  uintptr(img.start),
+		ImageEnd:    uintptr(img.end),
+		BrkStart:    uintptr(brk),
+		Path:        args.Filename,
+		Argv:        args.Argv,
 	}
 	auxv := auxvFor(f, img, out, args)
 	if err := stk.build(m, lay, f.execStack, auxv, out); err != nil {
@@ -266,4 +311,39 @@ func randomPages(r io.Reader, limit uint64) (uint64, error) {
 	}
 	n, err := randomBelow(r, pages)
 	return n * pageSize, err
+}
+
+// interpFile is an opened and validated program interpreter.
+type interpFile struct {
+	r io.ReaderAt
+	f *elfFile
+}
+
+// openInterp opens the interpreter at path with open and checks it as
+// Linux's load_elf_binary does: an ELF executable of the same machine,
+// without an interpreter of its own.
+func openInterp(path string, open Opener, maxSpan uint64) (*interpFile, error) {
+	if open == nil {
+		return nil, noexec("dynamic executables need an Opener for their interpreter (PT_INTERP %s)", path)
+	}
+	r, size, err := open(path)
+	if err != nil {
+		return nil, err
+	}
+	in := &interpFile{r: r}
+	if in.f, err = parseELF(r, size, maxSpan); err != nil {
+		in.close()
+		return nil, fmt.Errorf("interpreter %s: %w", path, err)
+	}
+	if in.f.interp != "" {
+		in.close()
+		return nil, noexec("interpreter %s has an interpreter of its own (%s)", path, in.f.interp)
+	}
+	return in, nil
+}
+
+func (in *interpFile) close() {
+	if c, ok := in.r.(io.Closer); ok {
+		c.Close()
+	}
 }

@@ -391,7 +391,7 @@ func TestLoadDynamic(t *testing.T) {
 	m := newMM(t)
 	_, err := Load(m, bytes.NewReader(file), int64(len(file)), Args{})
 	if !errors.Is(err, unix.ENOEXEC) ||
-		!strings.Contains(err.Error(), "dynamic executables are not supported yet (PT_INTERP /lib64/ld-linux-x86-64.so.2)") {
+		!strings.Contains(err.Error(), "dynamic executables need an Opener for their interpreter (PT_INTERP /lib64/ld-linux-x86-64.so.2)") {
 		t.Errorf("Load of a dynamic executable: %v", err)
 	}
 

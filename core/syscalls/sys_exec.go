@@ -60,9 +60,9 @@ func Load(t *kernel.Task, at vfs.Location, path string, argv, envv []string, noF
 		t.Kernel().Log().Error("exec: cannot create an address space", "err", err)
 		return nil, unix.ENOMEM
 	}
-	// loaded is the absolute path of the last file opened: the one that
-	// was finally loaded (/proc/[pid]/exe).
-	var loaded string
+	// names maps the paths opened to their absolute paths: the one
+	// finally loaded is /proc/[pid]/exe (not its PT_INTERP, opened last).
+	names := map[string]string{}
 	open := func(p string) (io.ReaderAt, int64, error) {
 		flags := unix.O_RDONLY
 		if noFollow && p == path {
@@ -98,12 +98,12 @@ func Load(t *kernel.Task, at vfs.Location, path string, argv, envv []string, noF
 			f.DecRef()
 			return nil, 0, unix.EACCES
 		}
-		if abs, err := fs.VFS.PathOf(f.Location()); err == nil {
-			loaded = abs
-		} else {
-			loaded = p
+		abs, err := fs.VFS.PathOf(f.Location())
+		if err != nil {
+			abs = p
 		}
-		return fileReader{f}, st.Size, nil
+		names[p] = abs
+		return fileReader{f: f, name: abs}, st.Size, nil
 	}
 	c := t.Credentials()
 	stackLimit := t.ThreadGroup().Limit(unix.RLIMIT_STACK).Cur
@@ -131,14 +131,18 @@ func Load(t *kernel.Task, at vfs.Location, path string, argv, envv []string, noF
 		MM:    m,
 		Entry: img.Entry,
 		Stack: img.StackPointer,
-		Name:  loaded,
+		Name:  names[img.Path],
 		Argv:  img.Argv,
 		Envv:  envv,
 	}, nil
 }
 
-// fileReader reads an open file for the loader.
-type fileReader struct{ f *vfs.FileDescription }
+// fileReader reads an open file for the loader; its CachedFile method
+// (sys_mmap.go) lets the loader map it through the page cache.
+type fileReader struct {
+	f    *vfs.FileDescription
+	name string // absolute path
+}
 
 func (r fileReader) ReadAt(p []byte, off int64) (int, error) {
 	done := 0

@@ -58,6 +58,12 @@ var benchmarks = []benchmark{
 		argv: func(bin string) []string { return []string{filepath.Join(bin, "pipe_tput"), "256"} }},
 	{name: "startup", unit: "ms wall for `/bin/busybox true`", lower: true, parse: wallMillis,
 		argv: func(string) []string { return []string{"/bin/busybox", "true"} }},
+	{name: "startup-dynamic", unit: "ms wall for `/bin/true` (dynamic: ld.so, libc)", lower: true, parse: wallMillis,
+		argv: func(string) []string { return []string{"/bin/true"} }},
+	{name: "bash-loop", unit: "ms wall for bash running /bin/true 20 times", lower: true, parse: wallMillis,
+		argv: func(string) []string {
+			return []string{"/bin/bash", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done"}
+		}},
 }
 
 func main() {

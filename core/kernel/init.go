@@ -80,10 +80,11 @@ func (t *Task) Abandon(st ExitStatus) {
 	}
 }
 
-// SignalInit sends sig to the init process (host signals to ward are
-// forwarded this way). As for Linux's init, a signal init has not asked
-// for (handler left at default) would be ignored; ward forwards SIGINT,
-// SIGTERM and SIGHUP as fatal so that stopping ward stops the sandbox.
+// SignalInit forwards a signal ward received to the sandbox (see
+// core/sandbox). SIGINT, SIGQUIT and SIGHUP are what a terminal sends to
+// its foreground process group (^C, ^\, hangup), so they go to every
+// process of the foreground group (SetForegroundGroup; init's group until
+// one is set) and to init; other signals (SIGTERM) go to init alone.
 func (k *Kernel) SignalInit(sig int) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -91,7 +92,27 @@ func (k *Kernel) SignalInit(sig int) {
 		return
 	}
 	info := linux.Siginfo{Signo: int32(sig), Code: linux.SI_KERNEL}
+	switch unix.Signal(sig) {
+	case unix.SIGINT, unix.SIGQUIT, unix.SIGHUP:
+		fg := k.fgPgrp
+		if fg == 0 {
+			fg = k.init.pgid
+		}
+		for _, tg := range k.pids.groups {
+			if tg.pgid == fg && tg != k.init && !tg.zombie && !tg.exiting {
+				k.signalGroupLocked(tg, sig, &info)
+			}
+		}
+	}
 	k.signalGroupLocked(k.init, sig, &info)
+}
+
+// SetForegroundGroup records the sandbox terminal's foreground process
+// group (tcsetpgrp), which SignalInit signals; 0 means init's group.
+func (k *Kernel) SetForegroundGroup(pgid int32) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fgPgrp = pgid
 }
 
 // KillAll ends every process (when ward itself must stop).

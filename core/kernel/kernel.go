@@ -92,6 +92,9 @@ type Kernel struct {
 	idle     chan struct{}
 	done     bool
 	initExit ExitStatus
+	// fgPgrp is the terminal's foreground process group as the sandbox
+	// last set it (SetForegroundGroup); 0 until then.
+	fgPgrp int32
 
 	unimplemented unimplementedCounter
 

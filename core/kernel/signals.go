@@ -183,6 +183,50 @@ func (t *Task) SendSignalTo(tg *ThreadGroup, sig int) error {
 	return nil
 }
 
+// SendSignalToThread implements tgkill and tkill: sig is directed at
+// target alone, with SI_TKILL information naming the sender.
+func (t *Task) SendSignalToThread(target *Task, sig int) error {
+	info := linux.Siginfo{Signo: int32(sig), Code: linux.SI_TKILL}
+	return t.signalThread(target, sig, &info)
+}
+
+// QueueSignalToThread implements rt_tgsigqueueinfo: as QueueSignal, but
+// directed at target.
+func (t *Task) QueueSignalToThread(target *Task, sig int, info *linux.Siginfo) error {
+	if (info.Code >= 0 || info.Code == linux.SI_TKILL) && target.tg != t.tg {
+		return unix.EPERM
+	}
+	i := *info
+	i.Signo = int32(sig)
+	return t.signalThread(target, sig, &i)
+}
+
+// signalThread sends sig with info to target, checking permission and
+// that the target still lives (ESRCH).
+func (t *Task) signalThread(target *Task, sig int, info *linux.Siginfo) error {
+	if sig < 0 || sig > NumSignals {
+		return unix.EINVAL
+	}
+	k := t.k
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.pids.tasks[target.tid] != target {
+		return unix.ESRCH
+	}
+	if !canSignal(&t.tg.creds, &target.tg.creds) {
+		return unix.EPERM
+	}
+	if sig == 0 || target.tg.exiting {
+		return nil
+	}
+	if info.Code == linux.SI_TKILL {
+		info.SetPID(t.tg.tgid)
+		info.SetUID(t.tg.creds.RealUID)
+	}
+	k.signalThreadLocked(target, sig, info)
+	return nil
+}
+
 // canSignal is kill(2)'s permission rule.
 func canSignal(sender, target *Credentials) bool {
 	return sender.Privileged() ||
@@ -190,47 +234,192 @@ func canSignal(sender, target *Credentials) bool {
 		sender.EffectiveUID == target.RealUID || sender.EffectiveUID == target.SavedUID
 }
 
-// signalGroupLocked applies sig to tg.
+// signalGroupLocked applies sig to tg (a process-directed signal).
 //
-// Preconditions: Kernel.mu is held; tg is not exiting.
+// Preconditions: Kernel.mu is held.
 func (k *Kernel) signalGroupLocked(tg *ThreadGroup, sig int, info *linux.Siginfo) {
+	k.sendSignalLocked(tg, nil, sig, info)
+}
+
+// signalThreadLocked applies sig to task t alone (tgkill, SIGEV_THREAD_ID):
+// it is pending for t only, and only t's mask decides whether it waits.
+// Default actions still act on the whole process.
+//
+// Preconditions: Kernel.mu is held.
+func (k *Kernel) signalThreadLocked(t *Task, sig int, info *linux.Siginfo) {
+	if _, live := t.tg.tasks[t.tid]; !live {
+		return
+	}
+	k.sendSignalLocked(t.tg, t, sig, info)
+}
+
+// stopSignals are the job-control stop signals.
+const stopSignals = sigSet(1<<(unix.SIGSTOP-1) | 1<<(unix.SIGTSTP-1) | 1<<(unix.SIGTTIN-1) | 1<<(unix.SIGTTOU-1))
+
+// sendSignalLocked generates sig for tg, directed at target when it is not
+// nil (Linux's send_signal and complete_signal): job-control side effects
+// happen at once, a signal whose default action ends or stops the process
+// acts at once when some thread that may receive it does not block it,
+// and anything else becomes pending and wakes a thread that can take it.
+//
+// Preconditions: Kernel.mu is held.
+func (k *Kernel) sendSignalLocked(tg *ThreadGroup, target *Task, sig int, info *linux.Siginfo) {
 	leader := tg.leader
-	if leader == nil {
+	if leader == nil || tg.exiting {
 		return
 	}
 	if sig == int(unix.SIGKILL) {
 		k.killGroupLocked(tg, ExitStatus{Signo: sig})
 		return
 	}
+	// Job control (prepare_signal): a stop signal discards a pending
+	// SIGCONT; SIGCONT discards pending stops and resumes a stopped
+	// process, whatever its disposition.
+	switch {
+	case stopSignals&sigBit(sig) != 0:
+		tg.discardPendingLocked(sigBit(int(unix.SIGCONT)))
+	case sig == int(unix.SIGCONT):
+		tg.discardPendingLocked(stopSignals)
+		k.continueGroupLocked(tg)
+	}
 	if leader.ignoredLocked(sig) {
 		return
 	}
-	act := tg.handlers.act[sig]
-	if act.Handler == SigDfl {
-		switch defaultActionOf(sig) {
-		case actTerm, actCore:
-			// A signal blocked by every thread waits until one unblocks it.
+	// wants reports whether a thread may take the signal now.
+	wants := func(t *Task) bool { return t.sigmask&sigBit(sig) == 0 && !t.killed.Load() }
+	taker := target
+	if taker == nil {
+		// Prefer the main thread, as Linux does, then any other.
+		if _, live := tg.tasks[leader.tid]; live && wants(leader) {
+			taker = leader
+		} else {
 			for _, t := range tg.tasks {
-				if t.sigmask&sigBit(sig) == 0 {
-					k.killGroupLocked(tg, ExitStatus{Signo: sig, Core: defaultActionOf(sig) == actCore})
-					return
+				if wants(t) {
+					taker = t
+					break
 				}
 			}
-		case actStop, actCont:
-			// Job control stops are not implemented yet: the signal
-			// stays pending and has no effect.
-			k.log.Warn("job-control stop signals are not implemented; signal left pending", "signal", sig, "pid", tg.tgid)
+		}
+	} else if !wants(target) {
+		taker = nil
+	}
+	act := tg.handlers.act[sig]
+	if act.Handler == SigDfl && taker != nil {
+		switch defaultActionOf(sig) {
+		case actTerm, actCore:
+			k.killGroupLocked(tg, ExitStatus{Signo: sig, Core: defaultActionOf(sig) == actCore})
+			return
+		case actStop:
+			k.stopGroupLocked(tg, sig)
+			return
 		}
 	}
-	if tg.pending&sigBit(sig) == 0 {
-		tg.pendingInfo[sig] = *info
+	pending, infos := &tg.pending, &tg.pendingInfo
+	if target != nil {
+		pending, infos = &target.pending, &target.pendingInfo
 	}
-	tg.pending |= sigBit(sig)
-	tg.wakeSigWaitersLocked(sig) // rt_sigtimedwait (signal_wait.go)
+	if *pending&sigBit(sig) == 0 {
+		infos[sig] = *info
+	}
+	*pending |= sigBit(sig)
+	if target != nil {
+		if target.sigWaitSet&sigBit(sig) != 0 {
+			target.Interrupt()
+		}
+	} else {
+		tg.wakeSigWaitersLocked(sig) // rt_sigtimedwait (signal_wait.go)
+	}
+	if taker != nil {
+		taker.Interrupt()
+	}
+}
+
+// discardPendingLocked drops the signals of set pending for tg or any of
+// its threads.
+//
+// Preconditions: Kernel.mu is held.
+func (tg *ThreadGroup) discardPendingLocked(set sigSet) {
+	tg.pending &^= set
 	for _, t := range tg.tasks {
-		if t.sigmask&sigBit(sig) == 0 {
-			t.Interrupt()
-			break
+		t.pending &^= set
+	}
+}
+
+// stopGroupLocked stops every thread of tg for sig (a job-control stop):
+// each thread parks before it next returns to application code (a thread
+// blocked in a system call parks when the call ends), the parent can see
+// the stop with WUNTRACED, and gets SIGCHLD with CLD_STOPPED unless it set
+// SA_NOCLDSTOP.
+//
+// Preconditions: Kernel.mu is held.
+func (k *Kernel) stopGroupLocked(tg *ThreadGroup, sig int) {
+	if tg.exiting || tg.stopped {
+		return
+	}
+	k.log.Debug("process stops", "pid", tg.tgid, "signal", sig)
+	tg.stopped = true
+	tg.stopSig = sig
+	tg.stopReport = waitStopped
+	tg.contCh = make(chan struct{})
+	for _, t := range tg.tasks {
+		t.Interrupt()
+	}
+	k.notifyParentStopLocked(tg, linux.CLD_STOPPED, int32(sig))
+}
+
+// continueGroupLocked resumes a stopped tg (SIGCONT).
+//
+// Preconditions: Kernel.mu is held.
+func (k *Kernel) continueGroupLocked(tg *ThreadGroup) {
+	if !tg.stopped {
+		return
+	}
+	k.log.Debug("process continues", "pid", tg.tgid)
+	tg.stopped = false
+	close(tg.contCh)
+	tg.contCh = nil
+	tg.stopReport = waitContinued
+	k.notifyParentStopLocked(tg, linux.CLD_CONTINUED, int32(unix.SIGCONT))
+}
+
+// notifyParentStopLocked tells tg's parent that tg stopped or continued:
+// SIGCHLD (unless the parent's SIGCHLD action has SA_NOCLDSTOP) and a
+// wake-up of its waiters.
+//
+// Preconditions: Kernel.mu is held.
+func (k *Kernel) notifyParentStopLocked(tg *ThreadGroup, code int32, status int32) {
+	p := tg.parent
+	if p == nil || p.exiting {
+		return
+	}
+	if p.handlers.act[unix.SIGCHLD].Flags&SANoCldStop == 0 {
+		info := linux.Siginfo{Signo: int32(unix.SIGCHLD), Code: code}
+		info.SetPID(tg.tgid)
+		info.SetUID(tg.creds.RealUID)
+		info.SetStatus(status)
+		k.signalGroupLocked(p, int(unix.SIGCHLD), &info)
+	}
+	k.wakeWaitersLocked(p)
+}
+
+// waitWhileStopped parks the task while its process is stopped by a
+// job-control signal; it reports whether it parked.
+//
+// Preconditions: called on the task's goroutine; Kernel.mu is not held.
+func (t *Task) waitWhileStopped() bool {
+	parked := false
+	for {
+		t.k.mu.Lock()
+		ch := t.tg.contCh
+		stopped := t.tg.stopped
+		t.k.mu.Unlock()
+		if !stopped || t.killed.Load() {
+			return parked
+		}
+		parked = true
+		select {
+		case <-ch:
+		case <-t.intr:
 		}
 	}
 }
@@ -245,6 +434,13 @@ func (k *Kernel) killGroupLocked(tg *ThreadGroup, st ExitStatus) {
 	k.log.Debug("process ends", "pid", tg.tgid, "code", st.Code, "signal", st.Signo)
 	tg.exiting = true
 	tg.exitStatus = st
+	if tg.stopped {
+		// A killed process does not stay stopped.
+		tg.stopped = false
+		close(tg.contCh)
+		tg.contCh = nil
+		tg.stopReport = 0
+	}
 	for _, t := range tg.tasks {
 		t.kill()
 	}
@@ -292,8 +488,13 @@ func (t *Task) nextSignalLocked() (signalAction, bool) {
 			case actTerm, actCore:
 				t.k.killGroupLocked(t.tg, ExitStatus{Signo: sig, Core: defaultActionOf(sig) == actCore})
 				return signalAction{sig: sig}, true
+			case actStop:
+				// A stop that waited, blocked, until now.
+				t.k.stopGroupLocked(t.tg, sig)
+				return signalAction{sig: sig}, true
 			default:
-				// Ignored by default, or job control (not yet).
+				// Ignored by default; SIGCONT already acted when
+				// it was sent.
 				continue
 			}
 		}

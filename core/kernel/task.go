@@ -128,14 +128,25 @@ func (t *Task) RobustList() uintptr {
 	return t.robustList
 }
 
-// SigAltStack implements sigaltstack: returns the old stack and installs
-// ss if not nil.
+// SigAltStack implements sigaltstack: returns the old stack (with
+// SS_ONSTACK while the thread runs on it) and installs ss if not nil.
+//
+// Preconditions: called on the task's goroutine (it reads the stack
+// pointer).
 func (t *Task) SigAltStack(ss *SignalStack) (SignalStack, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	old := t.altStack
-	if old.Size == 0 {
+	sp := t.state.Regs.Rsp
+	onStack := old.Size != 0 && sp > old.Sp && sp <= old.Sp+old.Size
+	switch {
+	case old.Size == 0:
 		old.Flags = SSDisable
+	case onStack:
+		old.Flags = SSOnStack
+	}
+	if ss != nil && onStack {
+		return old, unix.EPERM // not while running on it
 	}
 	if ss != nil {
 		if ss.Flags&^(SSDisable|SSAutoDisarm) != 0 {
@@ -284,6 +295,15 @@ func (t *Task) run() {
 
 // step runs application code until it stops, and serves the stop.
 func (t *Task) step() error {
+	// A job-control stop parks the task here, before it runs
+	// application code again; signals that came meanwhile are delivered
+	// once it continues.
+	for t.waitWhileStopped() {
+		t.handleSignals()
+	}
+	if t.killed.Load() {
+		return errExitTask
+	}
 	m := t.MM()
 	if m == nil {
 		return fmt.Errorf("task has no address space")

@@ -37,16 +37,45 @@ func initialRegs(entry, sp uintptr) platform.Registers {
 // a vfork parent, and sets the registers. The old address space is
 // released (or left to a vfork parent that shares it).
 //
-// Other threads of the process are killed first; execve from a
-// multi-threaded process is completed by the calling thread alone.
+// Other threads of the process are killed first and Exec waits until
+// they are gone (Linux's de_thread): they must not run, or touch the old
+// address space, while it is replaced. A thread other than the leader
+// that execs takes over the process ID as its thread ID. If the caller
+// is itself killed meanwhile (another thread's exit_group or exec, or
+// SIGKILL), the image is dropped and the task ends on return.
 func (t *Task) Exec(img *Image) {
 	k := t.k
 	k.mu.Lock()
 	tg := t.tg
-	for _, o := range tg.tasks {
-		if o != t {
-			o.kill()
+	if t.killed.Load() || tg.exiting || tg.soleWaiter != nil {
+		k.mu.Unlock()
+		img.MM.Release()
+		return
+	}
+	if len(tg.tasks) > 1 {
+		for _, o := range tg.tasks {
+			if o != t {
+				o.kill()
+			}
 		}
+		ch := make(chan struct{})
+		tg.soleWaiter = ch
+		k.mu.Unlock()
+		<-ch
+		k.mu.Lock()
+		if t.killed.Load() || tg.exiting {
+			k.mu.Unlock()
+			img.MM.Release()
+			return
+		}
+	}
+	if tg.leader != t {
+		delete(tg.tasks, t.tid)
+		delete(k.pids.tasks, t.tid)
+		t.tid = tg.tgid
+		tg.leader = t
+		tg.tasks[t.tid] = t
+		k.pids.tasks[t.tid] = t
 	}
 	// Handled signals revert to the default; ignored ones stay ignored.
 	h := tg.handlers.clone()
@@ -64,6 +93,8 @@ func (t *Task) Exec(img *Image) {
 	tg.vforkDone = nil
 	k.mu.Unlock()
 
+	// The robust futexes of the old program die with it.
+	t.exitRobustList()
 	old := tg.mm.Swap(newMMRef(img.MM))
 	if old != nil {
 		old.decRef()

@@ -27,6 +27,8 @@ func (t *Task) ExitGroup(code int) error {
 // exit tears the task down; it runs on the task's goroutine as its last
 // act.
 func (t *Task) exit() {
+	// Futexes the thread still holds get FUTEX_OWNER_DIED.
+	t.exitRobustList()
 	t.mu.Lock()
 	ctid := t.clearChildTID
 	code := t.exitCode
@@ -53,6 +55,11 @@ func (t *Task) exit() {
 	delete(tg.tasks, t.tid)
 	delete(k.pids.tasks, t.tid)
 	last := len(tg.tasks) == 0
+	if len(tg.tasks) == 1 && tg.soleWaiter != nil {
+		// An execve waits for this (task_exec.go).
+		close(tg.soleWaiter)
+		tg.soleWaiter = nil
+	}
 	var ref *mmRef
 	var res *Resources
 	var vforkDone chan struct{}

@@ -6,29 +6,86 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// WaitOptions select the children wait4 and waitid look at.
+// WaitOptions select the children wait4 and waitid look at, and the
+// events they report.
 type WaitOptions struct {
 	// PID is wait4's pid: > 0 that process, -1 any child, 0 any child in
 	// the caller's process group, < -1 any child in process group -PID.
 	PID int32
+	// Exited reports children that ended (wait4 always; waitid's
+	// WEXITED), Stopped those stopped by a job-control signal
+	// (WUNTRACED, WSTOPPED), Continued those resumed by SIGCONT
+	// (WCONTINUED).
+	Exited, Stopped, Continued bool
 	// NoHang returns at once when no child has ended (WNOHANG).
 	NoHang bool
-	// NoWait leaves the child a zombie (WNOWAIT).
+	// NoWait leaves the child waitable: a zombie stays a zombie, a
+	// stop or continue stays reportable (WNOWAIT).
 	NoWait bool
 }
 
-// WaitResult describes a child that ended.
+// WaitEvent is what a wait reports about a child.
+type WaitEvent int
+
+// The events of WaitResult.Event.
+const (
+	WaitExited WaitEvent = iota + 1
+	WaitStopped
+	WaitContinued
+)
+
+// The unexported names ThreadGroup.stopReport uses.
+const (
+	waitStopped   = WaitStopped
+	waitContinued = WaitContinued
+)
+
+// WaitResult describes a child that changed state.
 type WaitResult struct {
-	PID    int32
-	UID    uint32
-	Status ExitStatus
+	PID int32
+	UID uint32
+	// Event is what happened: the child exited (Status says how), was
+	// stopped by signal StopSignal, or continued.
+	Event      WaitEvent
+	Status     ExitStatus
+	StopSignal int
 	// CPU is the child's (and its reaped descendants') running time.
 	CPU time.Duration
 }
 
-// Wait implements the exit part of wait4 and waitid. It returns a zero
-// PID for NoHang with nothing to report, ECHILD when there is no matching
-// child, and EINTR when interrupted.
+// WaitStatus is the status word wait4 stores (see wait(2)): the exit
+// status, 0x7f | sig<<8 for a stop, 0xffff for a continue.
+func (r WaitResult) WaitStatus() uint32 {
+	switch r.Event {
+	case WaitStopped:
+		return 0x7f | uint32(r.StopSignal&0xff)<<8
+	case WaitContinued:
+		return 0xffff
+	}
+	return r.Status.WaitStatus()
+}
+
+// SiginfoCode returns waitid's si_code and si_status for r (CLD_*).
+func (r WaitResult) SiginfoCode() (code, status int32) {
+	switch r.Event {
+	case WaitStopped:
+		return 5, int32(r.StopSignal) // CLD_STOPPED
+	case WaitContinued:
+		return 6, int32(unix.SIGCONT) // CLD_CONTINUED
+	}
+	if r.Status.Signaled() {
+		if r.Status.Core {
+			return 3, int32(r.Status.Signo) // CLD_DUMPED
+		}
+		return 2, int32(r.Status.Signo) // CLD_KILLED
+	}
+	return 1, int32(r.Status.Code) // CLD_EXITED
+}
+
+// Wait implements wait4 and waitid. It returns a zero PID for NoHang with
+// nothing to report, ECHILD when there is no matching child, and
+// ERESTARTSYS when interrupted (wait4 restarts after an SA_RESTART
+// handler, as on Linux).
 func (t *Task) Wait(opts WaitOptions) (WaitResult, error) {
 	k := t.k
 	for {
@@ -40,17 +97,28 @@ func (t *Task) Wait(opts WaitOptions) (WaitResult, error) {
 				continue
 			}
 			matched = true
-			if !c.zombie {
-				continue
+			if c.zombie {
+				if !opts.Exited {
+					continue
+				}
+				res := WaitResult{PID: c.tgid, UID: c.creds.RealUID, Event: WaitExited, Status: c.exitStatus, CPU: c.cpu}
+				if !opts.NoWait {
+					delete(tg.children, c)
+					delete(k.pids.groups, c.tgid)
+					tg.cpu += c.cpu
+				}
+				k.mu.Unlock()
+				return res, nil
 			}
-			res := WaitResult{PID: c.tgid, UID: c.creds.RealUID, Status: c.exitStatus, CPU: c.cpu}
-			if !opts.NoWait {
-				delete(tg.children, c)
-				delete(k.pids.groups, c.tgid)
-				tg.cpu += c.cpu
+			if (c.stopReport == WaitStopped && c.stopped && opts.Stopped) ||
+				(c.stopReport == WaitContinued && opts.Continued) {
+				res := WaitResult{PID: c.tgid, UID: c.creds.RealUID, Event: c.stopReport, StopSignal: c.stopSig, CPU: c.cpu}
+				if !opts.NoWait {
+					c.stopReport = 0
+				}
+				k.mu.Unlock()
+				return res, nil
 			}
-			k.mu.Unlock()
-			return res, nil
 		}
 		if !matched {
 			k.mu.Unlock()
@@ -62,7 +130,7 @@ func (t *Task) Wait(opts WaitOptions) (WaitResult, error) {
 		}
 		if t.killed.Load() || t.hasDeliverableLocked() {
 			k.mu.Unlock()
-			return WaitResult{}, unix.EINTR
+			return WaitResult{}, errRestartSys
 		}
 		ch := make(chan struct{})
 		tg.waiters = append(tg.waiters, ch)

@@ -50,6 +50,21 @@ type ThreadGroup struct {
 	// reaped by its parent.
 	zombie bool
 
+	// stopped is set while a job-control stop holds the process
+	// (signals.go); stopSig is the signal that stopped it, and contCh is
+	// closed when it continues or is killed. stopReport is the stop or
+	// continue event not yet reported to a waiting parent (WUNTRACED,
+	// WCONTINUED), or zero.
+	stopped    bool
+	stopSig    int
+	contCh     chan struct{}
+	stopReport WaitEvent
+
+	// soleWaiter, when not nil, is closed once the process has a single
+	// task left: execve from a multi-threaded process waits on it for
+	// the other threads to die (task_exec.go).
+	soleWaiter chan struct{}
+
 	// waiters are channels of this process's tasks blocked in wait4;
 	// they are closed when a child changes state.
 	waiters []chan struct{}

@@ -214,15 +214,7 @@ func (kt *kTimer) expireLocked(n int64) {
 		tg.k.signalGroupLocked(tg, sig, &info)
 		return
 	}
-	t := kt.target
-	if _, live := tg.tasks[t.tid]; !live || t.ignoredLocked(sig) {
-		return
-	}
-	t.pending |= sigBit(sig)
-	t.pendingInfo[sig] = info
-	if t.sigmask&sigBit(sig) == 0 || t.sigWaitSet&sigBit(sig) != 0 {
-		t.Interrupt()
-	}
+	tg.k.signalThreadLocked(kt.target, sig, &info)
 }
 
 // timerIDOf reads si_timerid back from a siginfo.

@@ -41,6 +41,14 @@ func init() {
 			// the kernel says ENOSYS.
 			return 0, unix.ENOSYS
 		}, argInt, argPtr, argInt, argHex, argHex)
+		tb.set(linux.SysSchedGetparam, sysSchedGetparam, argInt, argInt, argPtr)
+		tb.set(linux.SysSchedSetparam, sysSchedSetparam, argInt, argInt, argPtr)
+		tb.set(linux.SysSchedGetscheduler, sysSchedGetscheduler, argInt, argInt)
+		tb.set(linux.SysSchedSetscheduler, sysSchedSetscheduler, argInt, argInt, argInt, argPtr)
+		tb.set(linux.SysSchedGetPriorityMax, sysSchedPriority(true), argInt, argInt)
+		tb.set(linux.SysSchedGetPriorityMin, sysSchedPriority(false), argInt, argInt)
+		tb.set(linux.SysSchedRrGetInterval, sysSchedRRGetInterval, argInt, argInt, argPtr)
+		tb.set(linux.SysMembarrier, sysMembarrier, argInt, argInt, argHex, argInt)
 		tb.set(linux.SysArchPrctl, sysArchPrctl, argInt, argHex, argPtr)
 		tb.set(linux.SysPrctl, sysPrctl, argInt, argInt, argHex, argHex, argHex, argHex)
 		tb.set(linux.SysSetpgid, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
@@ -105,7 +113,10 @@ func sysClone3(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		}
 	}
 	flags, pidfd, childTID, parentTID, exitSignal, stack, stackSize, tls := u(0), u(1), u(2), u(3), u(4), u(5), u(6), u(7)
-	if pidfd != 0 || flags&unix.CLONE_PIDFD != 0 || exitSignal > 64 || (size >= 88 && (u(8) != 0 || u(9) != 0 || u(10) != 0)) {
+	// pidfd is read only with CLONE_PIDFD (glibc's pthread_create
+	// fills it anyway).
+	_ = pidfd
+	if flags&unix.CLONE_PIDFD != 0 || exitSignal > 64 || (size >= 88 && (u(8) != 0 || u(9) != 0 || u(10) != 0)) {
 		return 0, unix.EINVAL
 	}
 	var sp uintptr
@@ -128,28 +139,35 @@ func le64(b []byte) uint64 {
 }
 
 const (
-	wNoHang   = 0x1
-	wExited   = 0x4
-	wNoWait   = 0x01000000
-	wNoThread = 0x20000000
-	wAll      = 0x40000000
-	wClone    = 0x80000000
-	// wUntraced and wContinued report stops, which Ward has not yet.
-	wUntraced  = 0x2
+	wNoHang    = 0x1
+	wUntraced  = 0x2 // WSTOPPED for waitid
+	wExited    = 0x4
 	wContinued = 0x8
+	wNoWait    = 0x01000000
+	wNoThread  = 0x20000000
+	wAll       = 0x40000000
+	wClone     = 0x80000000
 )
 
+// sysWait4 implements wait4(2): exits always, stops with WUNTRACED,
+// continues with WCONTINUED.
 func sysWait4(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	opts := int(a[2])
 	if opts&^(wNoHang|wUntraced|wContinued|wNoThread|wAll|wClone) != 0 {
 		return 0, unix.EINVAL
 	}
-	res, err := t.Wait(kernel.WaitOptions{PID: int32(a[0]), NoHang: opts&wNoHang != 0})
+	res, err := t.Wait(kernel.WaitOptions{
+		PID:       int32(a[0]),
+		Exited:    true,
+		Stopped:   opts&wUntraced != 0,
+		Continued: opts&wContinued != 0,
+		NoHang:    opts&wNoHang != 0,
+	})
 	if err != nil || res.PID == 0 {
 		return 0, err
 	}
 	if a[1] != 0 {
-		if err := copyOutUint32(t, a[1], res.Status.WaitStatus()); err != nil {
+		if err := copyOutUint32(t, a[1], res.WaitStatus()); err != nil {
 			return 0, err
 		}
 	}
@@ -169,6 +187,8 @@ const (
 	pPGID = 2
 )
 
+// sysWaitid implements waitid(2) with WEXITED, WSTOPPED, WCONTINUED,
+// WNOHANG and WNOWAIT.
 func sysWaitid(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	idtype, id, opts := int(a[0]), int32(a[1]), int(a[3])
 	if opts&^(wNoHang|wExited|wUntraced|wContinued|wNoWait|wNoThread|wAll|wClone) != 0 || opts&(wExited|wUntraced|wContinued) == 0 {
@@ -194,15 +214,14 @@ func sysWaitid(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	default:
 		return 0, unix.EINVAL
 	}
-	if opts&wExited == 0 {
-		// Only stop/continue reports were asked for, and Ward has no
-		// stops yet: nothing will ever match.
-		if opts&wNoHang != 0 {
-			return 0, nil
-		}
-		return 0, unix.ECHILD
-	}
-	res, err := t.Wait(kernel.WaitOptions{PID: pid, NoHang: opts&wNoHang != 0, NoWait: opts&wNoWait != 0})
+	res, err := t.Wait(kernel.WaitOptions{
+		PID:       pid,
+		Exited:    opts&wExited != 0,
+		Stopped:   opts&wUntraced != 0,
+		Continued: opts&wContinued != 0,
+		NoHang:    opts&wNoHang != 0,
+		NoWait:    opts&wNoWait != 0,
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -212,16 +231,9 @@ func sysWaitid(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 			si.Signo = int32(unix.SIGCHLD)
 			si.SetPID(res.PID)
 			si.SetUID(res.UID)
-			if res.Status.Signaled() {
-				si.Code = 2 // CLD_KILLED
-				if res.Status.Core {
-					si.Code = 3 // CLD_DUMPED
-				}
-				si.SetStatus(int32(res.Status.Signo))
-			} else {
-				si.Code = 1 // CLD_EXITED
-				si.SetStatus(int32(res.Status.Code))
-			}
+			code, status := res.SiginfoCode()
+			si.Code = code
+			si.SetStatus(status)
 		}
 		if err := copyOut(t, a[2], &si); err != nil {
 			return 0, err
@@ -292,6 +304,163 @@ func sysPrctl(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		if a[1] > 1 {
 			return 0, unix.EINVAL
 		}
+		return 0, nil
+	}
+	return 0, unix.EINVAL
+}
+
+// Scheduling policies (<linux/sched.h>).
+const (
+	schedOther        = 0
+	schedFIFO         = 1
+	schedRR           = 2
+	schedBatch        = 3
+	schedIdle         = 5
+	schedResetOnFork  = 0x40000000
+	schedRRIntervalNs = 100_000_000
+)
+
+// schedTarget checks sched_*'s pid argument: 0 is the caller, else a live
+// thread ID.
+func schedTarget(t *kernel.Task, pid int32) error {
+	if pid < 0 {
+		return unix.EINVAL
+	}
+	if pid == 0 {
+		return nil
+	}
+	if _, ok := t.Kernel().FindTask(pid); !ok {
+		return unix.ESRCH
+	}
+	return nil
+}
+
+// sysSchedGetparam, sysSchedSetscheduler and friends: Ward schedules every
+// thread as SCHED_OTHER on the host (application threads are host threads
+// of the stub); the calls answer that truthfully, accept the normal
+// policies and refuse real-time ones with EPERM.
+func sysSchedGetparam(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	if a[1] == 0 {
+		return 0, unix.EINVAL
+	}
+	if err := schedTarget(t, int32(a[0])); err != nil {
+		return 0, err
+	}
+	return 0, copyOutUint32(t, a[1], 0)
+}
+
+func sysSchedGetscheduler(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	return schedOther, schedTarget(t, int32(a[0]))
+}
+
+func schedPolicyCheck(policy int, prio uint32) error {
+	switch policy &^ schedResetOnFork {
+	case schedOther, schedBatch, schedIdle:
+		if prio != 0 {
+			return unix.EINVAL
+		}
+		return nil
+	case schedFIFO, schedRR:
+		if prio < 1 || prio > 99 {
+			return unix.EINVAL
+		}
+		return unix.EPERM
+	}
+	return unix.EINVAL
+}
+
+func sysSchedSetscheduler(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	if a[2] == 0 {
+		return 0, unix.EINVAL
+	}
+	if err := schedTarget(t, int32(a[0])); err != nil {
+		return 0, err
+	}
+	var b [4]byte
+	if _, err := t.MM().CopyIn(a[2], b[:]); err != nil {
+		return 0, unix.EFAULT
+	}
+	return 0, schedPolicyCheck(int(int32(a[1])), uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24)
+}
+
+func sysSchedSetparam(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	if a[1] == 0 {
+		return 0, unix.EINVAL
+	}
+	if err := schedTarget(t, int32(a[0])); err != nil {
+		return 0, err
+	}
+	var b [4]byte
+	if _, err := t.MM().CopyIn(a[1], b[:]); err != nil {
+		return 0, unix.EFAULT
+	}
+	return 0, schedPolicyCheck(schedOther, uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16|uint32(b[3])<<24)
+}
+
+func sysSchedPriority(max bool) Handler {
+	return func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+		switch int(int32(a[0])) {
+		case schedFIFO, schedRR:
+			if max {
+				return 99, nil
+			}
+			return 1, nil
+		case schedOther, schedBatch, schedIdle:
+			return 0, nil
+		}
+		return 0, unix.EINVAL
+	}
+}
+
+func sysSchedRRGetInterval(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	if err := schedTarget(t, int32(a[0])); err != nil {
+		return 0, err
+	}
+	ts := linux.NsecToTimespec(schedRRIntervalNs)
+	return 0, copyOut(t, a[1], &ts)
+}
+
+// membarrier commands (<linux/membarrier.h>).
+const (
+	membarrierQuery                   = 0
+	membarrierGlobal                  = 1 << 0
+	membarrierGlobalExpedited         = 1 << 1
+	membarrierRegGlobalExpedited      = 1 << 2
+	membarrierPrivateExpedited        = 1 << 3
+	membarrierRegPrivateExpedited     = 1 << 4
+	membarrierPrivateExpeditedSync    = 1 << 5
+	membarrierRegPrivateExpeditedSync = 1 << 6
+	membarrierSupported               = membarrierGlobal | membarrierGlobalExpedited | membarrierRegGlobalExpedited |
+		membarrierPrivateExpedited | membarrierRegPrivateExpedited |
+		membarrierPrivateExpeditedSync | membarrierRegPrivateExpeditedSync
+)
+
+// sysMembarrier implements membarrier(2) without the rseq commands.
+//
+// Registration always succeeds, and the barrier commands are correct as
+// follows. The calling thread entered Ward through a ptrace stop, a full
+// barrier on its CPU. An application thread that is not running user
+// code is stopped in the host kernel (ptrace or a Ward wait), and will
+// pass through the host kernel's context switch, a serialising event,
+// before it runs again. For threads running user code at that instant,
+// Ward asks the host for MEMBARRIER_CMD_GLOBAL, which makes every host
+// thread (the stub threads included) pass a barrier; where the host
+// refuses it, the call is still answered 0, and the guarantee then holds
+// only for threads not running at that instant (see docs/kernel.md).
+// Ward does not track registration, so the expedited commands do not
+// fail with EPERM when unregistered.
+func sysMembarrier(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+	cmd, flags := int(a[0]), uint(a[1])
+	if flags != 0 {
+		return 0, unix.EINVAL
+	}
+	switch cmd {
+	case membarrierQuery:
+		return membarrierSupported, nil
+	case membarrierRegGlobalExpedited, membarrierRegPrivateExpedited, membarrierRegPrivateExpeditedSync:
+		return 0, nil
+	case membarrierGlobal, membarrierGlobalExpedited, membarrierPrivateExpedited, membarrierPrivateExpeditedSync:
+		unix.Syscall(unix.SYS_MEMBARRIER, membarrierGlobal, 0, 0)
 		return 0, nil
 	}
 	return 0, unix.EINVAL

@@ -154,16 +154,16 @@ func sysKill(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	return 0, lastErr
 }
 
-// signalThread implements tgkill and tkill. Ward has no per-thread
-// delivery yet, so a thread-directed signal acts on the thread's process
-// (which is what a default action does anyway).
+// signalThread implements tgkill and tkill (tgid -1): the signal is
+// pending for that thread alone, and only its mask decides when it is
+// delivered.
 func signalThread(t *kernel.Task, tgid, tid int32, sig int) error {
-	if tid <= 0 || (tgid != -1 && tgid <= 0) {
+	if tid <= 0 || (tgid != -1 && tgid <= 0) || sig < 0 || sig > kernel.NumSignals {
 		return unix.EINVAL
 	}
 	target, ok := t.Kernel().FindTask(tid)
 	if !ok || (tgid != -1 && target.PID() != tgid) {
 		return unix.ESRCH
 	}
-	return t.SendSignalTo(target.ThreadGroup(), sig)
+	return t.SendSignalToThread(target, sig)
 }

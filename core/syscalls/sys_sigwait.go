@@ -27,9 +27,11 @@ func init() {
 			if !ok || target.PID() != tgid {
 				return 0, unix.ESRCH
 			}
-			// No per-thread delivery from here yet: the signal goes to
-			// the thread's process, as tgkill does.
-			return 0, queueSignal(t, target.ThreadGroup(), int(a[2]), a[3])
+			var info linux.Siginfo
+			if err := copyIn(t, a[3], &info); err != nil {
+				return 0, err
+			}
+			return 0, t.QueueSignalToThread(target, int(a[2]), &info)
 		}, argInt, argInt, argInt, argSignal, argPtr)
 	})
 }

@@ -1,0 +1,58 @@
+package kernel
+
+import (
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+func TestWaitResultStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		r            WaitResult
+		word         uint32
+		code, status int32
+	}{
+		{"exited", WaitResult{Event: WaitExited, Status: ExitStatus{Code: 3}}, 0x300, 1, 3},
+		{"killed", WaitResult{Event: WaitExited, Status: ExitStatus{Signo: 9}}, 9, 2, 9},
+		{"dumped", WaitResult{Event: WaitExited, Status: ExitStatus{Signo: 11, Core: true}}, 0x8b, 3, 11},
+		{"stopped", WaitResult{Event: WaitStopped, StopSignal: int(unix.SIGTSTP)}, 0x147f, 5, int32(unix.SIGTSTP)},
+		{"continued", WaitResult{Event: WaitContinued}, 0xffff, 6, int32(unix.SIGCONT)},
+	} {
+		if w := tc.r.WaitStatus(); w != tc.word {
+			t.Errorf("%s: status word %#x, want %#x", tc.name, w, tc.word)
+		}
+		if c, s := tc.r.SiginfoCode(); c != tc.code || s != tc.status {
+			t.Errorf("%s: si_code %d si_status %d, want %d %d", tc.name, c, s, tc.code, tc.status)
+		}
+	}
+}
+
+func TestFutexRequeue(t *testing.T) {
+	var f futexTable
+	f.init()
+	a, b := futexKey{off: 0x1000}, futexKey{off: 0x2000}
+	var ws []*futexWaiter
+	for i := 0; i < 5; i++ {
+		w := &futexWaiter{bitset: ^uint32(0), key: a, woken: make(chan struct{})}
+		f.waiters[a] = append(f.waiters[a], w)
+		ws = append(ws, w)
+	}
+	f.mu.Lock()
+	n := f.requeueLocked(a, b, 1, 2)
+	f.mu.Unlock()
+	if n != 3 {
+		t.Fatalf("requeue returned %d, want 3", n)
+	}
+	select {
+	case <-ws[0].woken:
+	default:
+		t.Error("the first waiter was not woken")
+	}
+	if len(f.waiters[a]) != 2 || len(f.waiters[b]) != 2 || ws[1].key != b || ws[3].key != a {
+		t.Errorf("after requeue: %d on a, %d on b", len(f.waiters[a]), len(f.waiters[b]))
+	}
+	if got := f.wakeKey(b, 10); got != 2 {
+		t.Errorf("woke %d on b, want 2", got)
+	}
+}

@@ -359,6 +359,8 @@ func (j *jobControl) SetForegroundPgrp(pgid int32) error {
 	j.mu.Lock()
 	j.fg = pgid
 	j.mu.Unlock()
+	// Forwarded ^C goes to the job in the foreground.
+	j.k.SetForegroundGroup(pgid)
 	return nil
 }
 

@@ -5,6 +5,7 @@ package ptrace
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 
 	"github.com/seed-a9fb2a21/ward/core/platform"
@@ -15,20 +16,80 @@ import (
 var errReleased = errors.New("ptrace: address space released")
 
 // addressSpace is a platform.AddressSpace: one stub process.
+//
+// MapFile and Unmap inject mmap and munmap into the stub. Where the injection
+// runs depends on the caller (see run): a task goroutine whose OS thread
+// traces a stub thread of this address space (the usual case: a page fault,
+// mmap or brk of the application itself) injects into its own stopped stub
+// thread, with no hand-off to the master; any other caller hands the
+// injection to the master, which injects into the leader. Before any
+// application thread has run in the stub (a child being filled by fork, an
+// image being loaded by exec), MapFile and Unmap only queue their work, and
+// the first Switch into the address space applies the queue from its own new
+// stub thread, merging adjacent mappings (see flush). Nothing but the stub
+// reads the stub's mappings, so the deferral cannot be observed by the
+// kernel, which reaches application memory through the memory file.
 type addressSpace struct {
 	p *Platform
 
-	// stub and fds are owned by the master goroutine: only functions run
-	// by master.do touch them.
+	// stub is set at creation and never changes. The stub's fields are
+	// owned by the master goroutine, except as stub's comment says.
 	stub *stub
-	fds  map[int]stubFD // by Ward's descriptor number
 
-	// released is set (on the master) when the stub is being destroyed;
-	// it is read anywhere.
+	// mu serialises the operations on the stub's memory, its descriptor
+	// table, its socket and its scratch page, whichever thread injects
+	// them. A function run by the master never takes mu (the holder of mu
+	// may be waiting for the master).
+	mu sync.Mutex
+
+	// fds caches the descriptors installed in the stub, by file. Protected
+	// by mu.
+	fds map[fileKey]int
+
+	// tracers maps a tracer OS thread of Ward to a stub thread of this
+	// address space that it traces, for direct injection. An entry whose
+	// thread is dead is ignored. Protected by mu.
+	tracers map[int32]*thread
+
+	// pending holds the operations queued before the first Switch, and
+	// held the duplicates of Ward's descriptors for the files they map
+	// that the stub does not have yet. Both protected by mu.
+	pending []op
+	held    map[fileKey]int
+
+	// flushed is set, under mu, once pending has been applied: from then
+	// on every operation is applied at once.
+	flushed atomic.Bool
+
+	// released is set, under mu, when the stub is being destroyed; it is
+	// read anywhere.
 	released atomic.Bool
 }
 
 var _ platform.AddressSpace = (*addressSpace)(nil)
+
+// fileKey identifies a file and the access mode of a descriptor for it: a
+// descriptor installed in a stub for one fileKey serves every MapFile of a
+// Ward descriptor with the same key. An inode cannot be reused while the stub
+// holds it open.
+type fileKey struct {
+	dev, ino uint64
+	accmode  int
+}
+
+// op is a queued MapFile (unmap false) or Unmap.
+type op struct {
+	unmap  bool
+	addr   uintptr
+	length uintptr
+	file   fileKey
+	offset int64
+	prot   platform.Prot
+}
+
+func newAddressSpace(p *Platform, s *stub) *addressSpace {
+	return &addressSpace{p: p, stub: s, fds: make(map[fileKey]int), tracers: make(map[int32]*thread)}
+}
 
 // checkRange validates a page-aligned, non-empty range inside the
 // application's part of the address space.
@@ -59,49 +120,38 @@ func (a *addressSpace) MapFile(addr uintptr, fd int, offset int64, length uintpt
 	if err := unix.Fstat(fd, &st); err != nil {
 		return fmt.Errorf("ptrace: MapFile of fd %d: %w", fd, err)
 	}
-	return a.p.m.do(func() error {
-		if a.released.Load() {
-			return errReleased
-		}
-		sfd, err := a.stubFD(fd, uint64(st.Dev), st.Ino)
-		if err != nil {
-			return err
-		}
-		got, err := a.stub.syscall(unix.SYS_MMAP, addr, length, uintptr(prot), unix.MAP_SHARED|unix.MAP_FIXED, uintptr(sfd), uintptr(offset))
-		if err != nil {
-			return fmt.Errorf("ptrace: stub %d: mmap(%#x, %#x, %#x, fd %d (Ward's %d), %#x): %w", a.stub.pid, addr, length, prot, sfd, fd, offset, err)
-		}
-		if got != addr {
-			return fmt.Errorf("ptrace: stub %d: MAP_FIXED mmap at %#x returned %#x", a.stub.pid, addr, got)
-		}
-		return nil
-	})
-}
-
-// stubFD returns the stub's descriptor for Ward's fd, installing it if it is
-// not installed yet or if fd now names another file.
-//
-// Preconditions: on the master goroutine.
-func (a *addressSpace) stubFD(fd int, dev, ino uint64) (int, error) {
-	if c, ok := a.fds[fd]; ok {
-		if c.dev == dev && c.ino == ino {
-			return c.fd, nil
-		}
-		delete(a.fds, fd)
-		if err := a.stub.closeFD(c.fd); err != nil {
-			return -1, err
-		}
-	}
-	sfd, err := a.stub.installFD(fd)
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
 	if err != nil {
-		// The socket may hold a message the stub never received; the
-		// stub cannot be trusted with another descriptor.
-		a.stub.reap()
-		a.released.Store(true)
-		return -1, fmt.Errorf("%w (the address space is now unusable)", err)
+		return fmt.Errorf("ptrace: MapFile of fd %d: %w", fd, err)
 	}
-	a.fds[fd] = stubFD{dev: dev, ino: ino, fd: sfd}
-	return sfd, nil
+	key := fileKey{dev: uint64(st.Dev), ino: st.Ino, accmode: fl & unix.O_ACCMODE}
+	o := op{addr: addr, length: length, file: key, offset: offset, prot: prot}
+
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.released.Load() {
+		return errReleased
+	}
+	if !a.flushed.Load() {
+		if !stubAlive(a.stub) {
+			return fmt.Errorf("ptrace: stub %d: %w", a.stub.pid, errStubDied)
+		}
+		if _, ok := a.fds[key]; !ok {
+			if _, ok := a.held[key]; !ok {
+				dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+				if err != nil {
+					return fmt.Errorf("ptrace: holding fd %d for a deferred MapFile: %w", fd, err)
+				}
+				if a.held == nil {
+					a.held = make(map[fileKey]int)
+				}
+				a.held[key] = dup
+			}
+		}
+		a.queue(o)
+		return nil
+	}
+	return a.run(func(in injector) error { return a.apply(in, o, fd) })
 }
 
 // Unmap implements platform.AddressSpace.Unmap.
@@ -109,54 +159,203 @@ func (a *addressSpace) Unmap(addr, length uintptr) error {
 	if err := checkRange(addr, length); err != nil {
 		return err
 	}
+	o := op{unmap: true, addr: addr, length: length}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.released.Load() {
+		return errReleased
+	}
+	if !a.flushed.Load() {
+		a.queue(o)
+		return nil
+	}
+	return a.run(func(in injector) error { return a.apply(in, o, -1) })
+}
+
+// queue appends o to the pending operations, merging it into the last one
+// when it continues it (the same file, protection and contiguous offsets, or
+// two adjacent unmaps).
+//
+// Preconditions: a.mu is held.
+func (a *addressSpace) queue(o op) {
+	if n := len(a.pending); n > 0 {
+		last := &a.pending[n-1]
+		if last.unmap == o.unmap && last.addr+last.length == o.addr &&
+			(o.unmap || (last.file == o.file && last.prot == o.prot && last.offset+int64(last.length) == o.offset)) {
+			last.length += o.length
+			return
+		}
+	}
+	a.pending = append(a.pending, o)
+}
+
+// flush applies the queued operations, and from then on operations are
+// applied at once. The first Switch into the address space calls it with
+// its new stub thread t, whose tracer is the calling OS thread; with t nil,
+// the master applies them through the leader.
+func (a *addressSpace) flush(t *thread) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.flushed.Load() {
+		return nil
+	}
+	if a.released.Load() {
+		return errReleased
+	}
+	var err error
+	if t != nil {
+		err = a.applyPending(&direct{t: t, tmpl: &a.stub.regs})
+	} else {
+		err = a.p.m.do(func() error { return a.applyPending(a.stub) })
+	}
+	a.pending = nil
+	a.closeHeld()
+	a.flushed.Store(true)
+	if err != nil {
+		// The stub no longer matches what the kernel mapped: never run
+		// it again.
+		a.released.Store(true)
+		unix.Kill(int(a.stub.pid), unix.SIGKILL)
+		return fmt.Errorf("%w (the address space is now unusable)", err)
+	}
+	return nil
+}
+
+// applyPending applies the queued operations through in.
+//
+// Preconditions: a.mu is held.
+func (a *addressSpace) applyPending(in injector) error {
+	for _, o := range a.pending {
+		fd := -1
+		if !o.unmap {
+			fd = a.held[o.file]
+		}
+		if err := a.apply(in, o, fd); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// closeHeld closes the descriptors held for deferred operations.
+//
+// Preconditions: a.mu is held.
+func (a *addressSpace) closeHeld() {
+	for _, fd := range a.held {
+		unix.Close(fd)
+	}
+	a.held = nil
+}
+
+// run calls f with an injector for a stopped stub thread that the calling OS
+// thread traces: the caller's own stub thread in a if it has one, else the
+// leader, on the master goroutine.
+//
+// Preconditions: a.mu is held.
+func (a *addressSpace) run(f func(injector) error) error {
+	if t := a.tracers[int32(unix.Gettid())]; t != nil && !t.dead {
+		return f(&direct{t: t, tmpl: &a.stub.regs})
+	}
 	return a.p.m.do(func() error {
 		if a.released.Load() {
 			return errReleased
 		}
-		if _, err := a.stub.syscall(unix.SYS_MUNMAP, addr, length); err != nil {
-			return fmt.Errorf("ptrace: stub %d: munmap(%#x, %#x): %w", a.stub.pid, addr, length, err)
+		if a.stub.dead {
+			return fmt.Errorf("ptrace: stub %d: %w", a.stub.pid, errStubDied)
 		}
-		return nil
+		return f(a.stub)
 	})
 }
 
-// Release implements platform.AddressSpace.Release. It kills the stub and
-// reaps all its threads, including those traced by task goroutines.
-func (a *addressSpace) Release() {
-	a.p.forget(a)
-	// If the platform is closed, Close has released the stub already.
-	_ = a.p.m.do(func() error { return a.release() })
-}
-
-// release destroys the stub.
+// apply performs o through in. fd is a descriptor of Ward's for o's file,
+// used if the stub has none for it yet.
 //
-// Preconditions: on the master goroutine.
-func (a *addressSpace) release() error {
-	if a.released.Swap(true) && a.stub.dead {
+// Preconditions: a.mu is held.
+func (a *addressSpace) apply(in injector, o op, fd int) error {
+	if o.unmap {
+		if _, err := in.inject(unix.SYS_MUNMAP, o.addr, o.length); err != nil {
+			return fmt.Errorf("ptrace: stub %d: munmap(%#x, %#x): %w", a.stub.pid, o.addr, o.length, err)
+		}
 		return nil
 	}
-	return a.stub.reap()
+	sfd, err := a.stubFD(in, o.file, fd)
+	if err != nil {
+		return err
+	}
+	got, err := in.inject(unix.SYS_MMAP, o.addr, o.length, uintptr(o.prot), unix.MAP_SHARED|unix.MAP_FIXED, uintptr(sfd), uintptr(o.offset))
+	if err != nil {
+		return fmt.Errorf("ptrace: stub %d: mmap(%#x, %#x, %#x, fd %d (Ward's %d), %#x): %w", a.stub.pid, o.addr, o.length, o.prot, sfd, fd, o.offset, err)
+	}
+	if got != o.addr {
+		return fmt.Errorf("ptrace: stub %d: MAP_FIXED mmap at %#x returned %#x", a.stub.pid, o.addr, got)
+	}
+	return nil
 }
 
-// cloneThread makes a new thread in the stub, idle in pause(2) and not
-// traced, and returns its id. The caller's OS thread must then seize it.
+// stubFD returns the stub's descriptor for the file key, installing Ward's fd
+// for it if the stub has none yet.
+//
+// Preconditions: a.mu is held.
+func (a *addressSpace) stubFD(in injector, key fileKey, fd int) (int, error) {
+	if sfd, ok := a.fds[key]; ok {
+		return sfd, nil
+	}
+	sfd, err := a.stub.installFD(in, fd)
+	if err != nil {
+		// The socket may hold a message the stub never received; the
+		// stub cannot be trusted with another descriptor.
+		a.released.Store(true)
+		unix.Kill(int(a.stub.pid), unix.SIGKILL)
+		return -1, fmt.Errorf("%w (the address space is now unusable)", err)
+	}
+	a.fds[key] = sfd
+	return sfd, nil
+}
+
+// addTracer records t, a new stub thread of a, for direct injection by its
+// tracer.
+func (a *addressSpace) addTracer(t *thread) {
+	a.mu.Lock()
+	a.tracers[t.tracer] = t
+	a.mu.Unlock()
+}
+
+// Release implements platform.AddressSpace.Release. It kills the stub; its
+// threads, including those traced by task goroutines, are reaped in the
+// background (Platform.Close waits for that).
+func (a *addressSpace) Release() {
+	a.p.forget(a)
+	a.release()
+}
+
+// release marks the address space released and has its stub killed and
+// reaped (once, whoever calls it first).
+func (a *addressSpace) release() {
+	a.mu.Lock()
+	a.released.Store(true)
+	a.closeHeld()
+	a.pending = nil
+	a.mu.Unlock()
+	if !a.stub.reaping.Swap(true) {
+		a.p.reap(a.stub)
+	}
+}
+
+// cloneThread returns a new thread in the stub, idle in pause(2) and not
+// traced: the stub's spare thread if it has one, else one cloned now. The
+// caller's OS thread must then seize it.
 func (a *addressSpace) cloneThread() (int32, error) {
-	const flags = unix.CLONE_VM | unix.CLONE_FS | unix.CLONE_FILES | unix.CLONE_SIGHAND |
-		unix.CLONE_THREAD | unix.CLONE_SYSVSEM | unix.CLONE_UNTRACED
+	if tid := a.stub.spare.Swap(0); tid != 0 {
+		return tid, nil
+	}
 	var tid int32
 	err := a.p.m.do(func() error {
 		if a.released.Load() {
 			return errReleased
 		}
-		// The child gets the leader's stack pointer (newsp 0); the idle
-		// loop uses no stack.
-		r, err := a.stub.syscallAt(cloneSlot, cloneTrap, unix.SYS_CLONE, flags, 0, 0, 0, 0)
-		if err != nil {
-			return fmt.Errorf("ptrace: stub %d: injected clone: %w", a.stub.pid, err)
-		}
-		tid = int32(r)
-		a.stub.addThread(tid)
-		return nil
+		var err error
+		tid, err = a.stub.cloneIdle()
+		return err
 	})
 	return tid, err
 }

@@ -74,6 +74,14 @@ func (c *context) Switch(as platform.AddressSpace, st *platform.State) (platform
 		}
 		c.last = t
 	}
+	if !a.flushed.Load() {
+		// The first Switch into the address space applies what
+		// MapFile and Unmap queued, from this thread's own stub thread.
+		t.follow()
+		if err := a.flush(t); err != nil {
+			return platform.Stop{}, err
+		}
+	}
 	return t.run(c, st)
 }
 

@@ -41,11 +41,26 @@ type Platform struct {
 	xsize  int
 	initFP []byte
 
-	// mu guards spaces and closed. See the package comment for the lock
-	// order.
+	// poolSize is how many ready stubs the pool keeps. Set by New.
+	poolSize int
+
+	// mu guards spaces, closed, pool, refilling and reapErrs. See the
+	// package comment for the lock order.
 	mu     sync.Mutex
 	spaces map[*addressSpace]struct{}
 	closed bool
+
+	// pool holds stubs started and set up ahead of time (see pool.go);
+	// refilling is set while a goroutine refills it.
+	pool      []*stub
+	refilling bool
+
+	// refills counts refilling goroutines, reapers the goroutines that
+	// reap released stubs; Close waits for both. reapErrs collects the
+	// reapers' failures for Close.
+	refills  sync.WaitGroup
+	reapers  sync.WaitGroup
+	reapErrs []error
 }
 
 var _ platform.Platform = (*Platform)(nil)
@@ -54,7 +69,7 @@ var _ platform.Platform = (*Platform)(nil)
 // probe stub that proves ptrace works here and tells the host's FP state
 // size. If ptrace is not available, the error says so.
 func New() (*Platform, error) {
-	p := &Platform{m: newMaster(), image: -1, spaces: make(map[*addressSpace]struct{})}
+	p := &Platform{m: newMaster(), image: -1, poolSize: defaultPoolSize, spaces: make(map[*addressSpace]struct{})}
 	err := p.m.do(func() error {
 		fd, err := newStubImage()
 		if err != nil {
@@ -82,6 +97,7 @@ func New() (*Platform, error) {
 		p.shutdown()
 		return nil, fmt.Errorf("ptrace platform unavailable: %w%s", err, ptraceHint())
 	}
+	p.refill()
 	return p, nil
 }
 
@@ -121,31 +137,34 @@ func newStubImage() (int, error) {
 	return fd, nil
 }
 
-// NewAddressSpace implements platform.Platform.NewAddressSpace.
+// NewAddressSpace implements platform.Platform.NewAddressSpace. It takes a
+// ready stub from the pool, or starts one if the pool is empty.
 func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
-	a := &addressSpace{p: p, fds: make(map[int]stubFD)}
-	err := p.m.do(func() error {
-		s, err := startStub(p.image)
-		if err != nil {
-			return err
-		}
-		a.stub = s
-		// Registered here, on the master, so that a concurrent Close
-		// either sees the address space or is seen by it.
-		p.mu.Lock()
-		closed := p.closed
-		if !closed {
-			p.spaces[a] = struct{}{}
-		}
-		p.mu.Unlock()
-		if closed {
-			a.release()
-			return errClosed
-		}
-		return nil
-	})
+	s, err := p.takeStub()
 	if err != nil {
 		return nil, err
+	}
+	if s == nil {
+		err := p.m.do(func() error {
+			var err error
+			s, err = startStub(p.image)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	a := newAddressSpace(p, s)
+	p.mu.Lock()
+	closed := p.closed
+	if !closed {
+		p.spaces[a] = struct{}{}
+	}
+	p.mu.Unlock()
+	if closed {
+		// Close did not see the stub: reap it here.
+		a.release()
+		return nil, errClosed
 	}
 	return a, nil
 }
@@ -174,7 +193,8 @@ func (p *Platform) MinUserAddress() uintptr { return minUserAddress }
 func (p *Platform) MaxUserAddress() uintptr { return stubStart }
 
 // Close implements platform.Platform.Close: every address space still alive
-// is released (its stub killed and reaped), then the master exits.
+// and every pooled stub is released, Close waits until every stub has been
+// reaped, then the master exits.
 func (p *Platform) Close() error {
 	p.mu.Lock()
 	if p.closed {
@@ -186,14 +206,23 @@ func (p *Platform) Close() error {
 	p.spaces = nil
 	p.mu.Unlock()
 
-	var errs []error
 	for a := range spaces {
-		if err := p.m.do(a.release); err != nil && !errors.Is(err, errClosed) {
-			errs = append(errs, err)
-		}
+		a.release()
 	}
+	// A refill in progress sees closed and reaps what it started.
+	p.refills.Wait()
+	p.mu.Lock()
+	pool := p.pool
+	p.pool = nil
+	p.mu.Unlock()
+	for _, s := range pool {
+		p.reap(s)
+	}
+	p.reapers.Wait()
 	p.shutdown()
-	return errors.Join(errs...)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return errors.Join(p.reapErrs...)
 }
 
 // shutdown stops the master and closes the image.

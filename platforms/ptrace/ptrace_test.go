@@ -184,6 +184,40 @@ func taskCount(t testing.TB, pid int32) int {
 	return len(ents)
 }
 
+// settle waits until the pool is full and every released stub has been
+// reaped.
+func settle(p *Platform) {
+	p.refills.Wait()
+	p.reapers.Wait()
+}
+
+// appChildren settles p and returns its children that are not pooled stubs.
+func appChildren(p *Platform) []string {
+	settle(p)
+	p.mu.Lock()
+	pooled := map[string]bool{}
+	for _, s := range p.pool {
+		pooled[strconv.Itoa(int(s.pid))] = true
+	}
+	p.mu.Unlock()
+	var kids []string
+	for _, k := range children() {
+		if !pooled[strings.Fields(k)[0]] {
+			kids = append(kids, k)
+		}
+	}
+	return kids
+}
+
+// applyQueued applies what MapFile and Unmap queued before the first Switch,
+// so that /proc shows it.
+func applyQueued(t testing.TB, as platform.AddressSpace) {
+	t.Helper()
+	if err := as.(*addressSpace).flush(nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // children returns the processes whose parent is this test process.
 func children() []string {
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
@@ -260,6 +294,7 @@ func TestStubLayout(t *testing.T) {
 	if err := as.MapFile(codeAddr, mem.fd, 0, 2*pageSize, platform.ProtRead); err != nil {
 		t.Fatal(err)
 	}
+	applyQueued(t, as)
 	want = "[00400000-00402000 r--s 7fffffff0000-7fffffff1000 r-xp 7fffffff1000-7fffffff2000 rw-p]"
 	if got := fmt.Sprint(maps()); got != want {
 		t.Errorf("after MapFile, stub maps %s, want %s", got, want)
@@ -383,6 +418,10 @@ func TestFaults(t *testing.T) {
 		{"int3", int3, unix.SIGTRAP, 0x80 /* SI_KERNEL */, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// A subtest runs on a goroutine of its own, which must stay
+			// on the OS thread that traces its stub thread. The thread
+			// ends with the goroutine; the stub thread dies with it.
+			runtime.LockOSThread()
 			code := make([]byte, 0x100)
 			copy(code, tc.code)
 			code = asm(code, movEAX(39), syscallInsn, jmpSelf)
@@ -639,7 +678,7 @@ func TestStubKilled(t *testing.T) {
 		t.Error("MapFile in a killed stub succeeded")
 	}
 	as.Release()
-	if kids := children(); len(kids) != 0 {
+	if kids := appChildren(p); len(kids) != 0 {
 		t.Errorf("children left: %v", kids)
 	}
 }
@@ -669,7 +708,7 @@ func TestNoLeaks(t *testing.T) {
 		mustSwitch(t, c1, as, initialState(), platform.StopSyscall)
 		mustSwitch(t, c2, as, initialState(), platform.StopSyscall)
 	}
-	if kids := children(); len(kids) != 3 {
+	if kids := appChildren(p); len(kids) != 3 {
 		t.Errorf("children: %v, want the 3 stubs", kids)
 	}
 
@@ -681,6 +720,7 @@ func TestNoLeaks(t *testing.T) {
 	spaces[0].Release()
 	// Address space first, with a context's thread in it.
 	spaces[1].Release()
+	settle(p)
 	for _, pid := range pids[:2] {
 		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
 			t.Errorf("stub %d still exists after Release", pid)
@@ -768,12 +808,16 @@ func TestStubsDieWithWard(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	var pids []int
+	var pids, pooled []int
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 2 && f[0] == "stub" {
+		if f := strings.Fields(sc.Text()); len(f) == 2 && (f[0] == "stub" || f[0] == "pooled") {
 			pid, _ := strconv.Atoi(f[1])
-			pids = append(pids, pid)
+			if f[0] == "stub" {
+				pids = append(pids, pid)
+			} else {
+				pooled = append(pooled, pid)
+			}
 		}
 		if sc.Text() == "ready" {
 			break
@@ -784,8 +828,8 @@ func TestStubsDieWithWard(t *testing.T) {
 	if len(pids) != 2 {
 		t.Fatalf("helper reported stubs %v, want 2", pids)
 	}
-	t.Logf("helper %d had stubs %v", cmd.Process.Pid, pids)
-	for _, pid := range pids {
+	t.Logf("helper %d had stubs %v and pooled stubs %v", cmd.Process.Pid, pids, pooled)
+	for _, pid := range append(pids, pooled...) {
 		// A stub that outlived its Ward would make this block (the
 		// test's timeout reports it).
 		var ws unix.WaitStatus
@@ -818,6 +862,10 @@ func stubsDieHelper() {
 			go func() { time.Sleep(50 * time.Millisecond); c.Interrupt() }()
 			c.Switch(as, &platform.State{}) // rip 0: faults at once
 		}
+	}
+	settle(p)
+	for _, s := range p.pool {
+		fmt.Println("pooled", s.pid)
 	}
 	fmt.Println("ready")
 	time.Sleep(time.Minute)
@@ -861,7 +909,7 @@ func TestStubKilledIdle(t *testing.T) {
 		t.Error("Switch in a killed stub succeeded")
 	}
 	as.Release()
-	if kids := children(); len(kids) != 0 {
+	if kids := appChildren(p); len(kids) != 0 {
 		t.Errorf("children left: %v", kids)
 	}
 }

@@ -35,6 +35,16 @@ type stub struct {
 	// dead is set once the stub is known to have died or been reaped.
 	dead bool
 
+	// spare is the id of an idle, untraced thread cloned ahead of time
+	// (by the pool), or 0; the first Switch into the address space seizes
+	// it instead of having the master clone one. Read and taken
+	// atomically by anyone.
+	spare atomic.Int32
+
+	// reaping is set by whoever hands the stub to Platform.reap, which
+	// must happen once.
+	reaping atomic.Bool
+
 	// watchdog runs watch while an injection takes long; injecting is
 	// set during an injection. watchdog is set by startStub.
 	watchdog  *time.Timer
@@ -173,6 +183,66 @@ func tryStartStub(image int) (*stub, error) {
 		return nil, fmt.Errorf("ptrace: preparing stub %d: %w", pid, err)
 	}
 	return s, nil
+}
+
+// injector runs injected system calls in one stopped stub thread that the
+// calling OS thread traces: the leader, on the master (stub), or the caller's
+// own application thread in the stub (direct).
+type injector interface {
+	// inject makes the thread execute system call nr and returns its
+	// result.
+	inject(nr uintptr, args ...uintptr) (uintptr, error)
+
+	// tid is the thread, for PTRACE_PEEKDATA and PTRACE_POKEDATA.
+	tid() int32
+}
+
+func (s *stub) inject(nr uintptr, args ...uintptr) (uintptr, error) { return s.syscall(nr, args...) }
+func (s *stub) tid() int32                                          { return s.pid }
+
+// direct injects into an application thread of the stub from its own
+// tracer, which is the calling OS thread: a task goroutine that is handling a
+// stop of that thread (a fault, mmap, brk) changes the thread's address
+// space itself, without a hand-off to the master. The thread's registers are
+// clobbered, which is harmless: the next Switch loads them all. A thread
+// found dead is marked so.
+//
+// Preconditions: the calling OS thread is t's tracer; t is stopped; the
+// caller holds t's address space's mu.
+type direct struct {
+	t    *thread
+	tmpl *unix.PtraceRegs
+}
+
+func (d *direct) inject(nr uintptr, args ...uintptr) (uintptr, error) {
+	r, err := injectSyscall(d.t.tid, d.tmpl, syscallSlot, syscallTrap, nr, args...)
+	if errors.Is(err, errStubDied) && !d.t.dead {
+		if reaped(d.t.tid) {
+			d.t.dead = true
+			d.t.as.stub.forgetThread(d.t.tid)
+		}
+	}
+	return r, err
+}
+
+func (d *direct) tid() int32 { return d.t.tid }
+
+// cloneIdle injects clone(2) into the leader at the clone slot: the new
+// thread, not traced, goes to the idle loop. It returns the thread's id.
+//
+// Preconditions: on the master goroutine.
+func (s *stub) cloneIdle() (int32, error) {
+	const flags = unix.CLONE_VM | unix.CLONE_FS | unix.CLONE_FILES | unix.CLONE_SIGHAND |
+		unix.CLONE_THREAD | unix.CLONE_SYSVSEM | unix.CLONE_UNTRACED
+	// The child gets the leader's stack pointer (newsp 0); the idle
+	// loop uses no stack.
+	r, err := s.syscallAt(cloneSlot, cloneTrap, unix.SYS_CLONE, flags, 0, 0, 0, 0)
+	if err != nil {
+		return 0, fmt.Errorf("ptrace: stub %d: injected clone: %w", s.pid, err)
+	}
+	tid := int32(r)
+	s.addThread(tid)
+	return tid, nil
 }
 
 // syscall injects system call nr into the stub's leader and returns its

@@ -17,20 +17,14 @@ import (
 // master sends it with SCM_RIGHTS from Ward's end and injects recvmsg(0, ...)
 // into the stub, with the msghdr, iovec and control buffer in the stub's
 // scratch page. The stub then holds the same open file description under a
-// number of its own, which the address space caches (stubFD), so that each
-// file is installed once per stub.
+// number of its own, which the address space caches by file (device, inode
+// and access mode: fileKey), so that each file is installed once per stub,
+// whatever Ward's descriptor number for it, and a number that Ward closed
+// and reused for another file is never confused with the first.
 //
 // This works for any kind of descriptor and needs neither /proc nor any
 // ptrace right of the stub over Ward (which pidfd_getfd would, and which
 // kernel.yama.ptrace_scope forbids).
-
-// stubFD is a descriptor installed in a stub. dev and ino identify the file,
-// so that a Ward descriptor number closed and reused for another file is
-// noticed and installed afresh.
-type stubFD struct {
-	dev, ino uint64
-	fd       int
-}
 
 // Offsets in the scratch page.
 const (
@@ -56,19 +50,20 @@ func scratchRecvmsg() []byte {
 }
 
 // installFD gives the stub its own copy of Ward's descriptor fd and returns
-// the stub's number for it.
+// the stub's number for it. in is the thread that receives it.
 //
-// Preconditions: on the master goroutine; the stub is not dead. If it fails
-// after sending, the stub's socket may hold a stale message: the caller
-// must treat the stub as broken.
-func (s *stub) installFD(fd int) (int, error) {
-	if _, err := unix.PtracePokeData(int(s.pid), stubScratch, scratchRecvmsg()); err != nil {
-		return -1, threadError(s.pid, "PTRACE_POKEDATA", err)
+// Preconditions: the caller holds the address space's mu (the socket and
+// the scratch page are in use); the stub is not dead. If it fails after
+// sending, the stub's socket may hold a stale message: the caller must
+// treat the stub as broken.
+func (s *stub) installFD(in injector, fd int) (int, error) {
+	if _, err := unix.PtracePokeData(int(in.tid()), stubScratch, scratchRecvmsg()); err != nil {
+		return -1, threadError(in.tid(), "PTRACE_POKEDATA", err)
 	}
 	if err := unix.Sendmsg(s.sock, []byte{0}, unix.UnixRights(fd), nil, unix.MSG_DONTWAIT); err != nil {
 		return -1, fmt.Errorf("ptrace: sending fd %d to stub %d: %w", fd, s.pid, err)
 	}
-	n, err := s.syscall(unix.SYS_RECVMSG, 0, stubScratch+scratchMsghdr, unix.MSG_CMSG_CLOEXEC|unix.MSG_DONTWAIT)
+	n, err := in.inject(unix.SYS_RECVMSG, 0, stubScratch+scratchMsghdr, unix.MSG_CMSG_CLOEXEC|unix.MSG_DONTWAIT)
 	if err != nil {
 		return -1, fmt.Errorf("ptrace: stub %d: injected recvmsg for fd %d: %w", s.pid, fd, err)
 	}
@@ -76,8 +71,8 @@ func (s *stub) installFD(fd int) (int, error) {
 		return -1, fmt.Errorf("ptrace: stub %d: injected recvmsg for fd %d returned %d bytes", s.pid, fd, n)
 	}
 	ctl := make([]byte, controlLen)
-	if _, err := unix.PtracePeekData(int(s.pid), stubScratch+scratchControl, ctl); err != nil {
-		return -1, threadError(s.pid, "PTRACE_PEEKDATA", err)
+	if _, err := unix.PtracePeekData(int(in.tid()), stubScratch+scratchControl, ctl); err != nil {
+		return -1, threadError(in.tid(), "PTRACE_PEEKDATA", err)
 	}
 	le := binary.LittleEndian
 	cmsgLen, level, typ := le.Uint64(ctl[0:]), int32(le.Uint32(ctl[8:])), int32(le.Uint32(ctl[12:]))
@@ -85,12 +80,4 @@ func (s *stub) installFD(fd int) (int, error) {
 		return -1, fmt.Errorf("ptrace: stub %d: recvmsg for fd %d returned no descriptor (cmsg len %d level %d type %d)", s.pid, fd, cmsgLen, level, typ)
 	}
 	return int(int32(le.Uint32(ctl[16:]))), nil
-}
-
-// closeFD closes the stub's descriptor fd.
-//
-// Preconditions: on the master goroutine.
-func (s *stub) closeFD(fd int) error {
-	_, err := s.syscall(unix.SYS_CLOSE, uintptr(fd))
-	return err
 }

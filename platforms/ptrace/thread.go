@@ -60,8 +60,9 @@ type thread struct {
 }
 
 // newThread creates a stub thread in a and makes the calling OS thread its
-// tracer: the master clones the thread (it starts idle and untraced), then
-// this thread seizes it with PTRACE_SEIZE and stops it with PTRACE_INTERRUPT.
+// tracer: the stub's spare thread is taken, or the master clones a thread
+// (either is idle and untraced), then this thread seizes it with
+// PTRACE_SEIZE and stops it with PTRACE_INTERRUPT.
 // Seizing sends no signal, so no group stop disturbs the stub's other
 // threads.
 //
@@ -90,6 +91,7 @@ func newThread(a *addressSpace, tracer int32) (*thread, error) {
 			return nil, fmt.Errorf("ptrace: new stub thread %d %s: %w", tid, describeExit(ws), errStubDied)
 		}
 		if event(ws) == unix.PTRACE_EVENT_STOP {
+			a.addTracer(t)
 			return t, nil
 		}
 		// A signal-delivery stop came first: suppress it and go on to

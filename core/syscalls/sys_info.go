@@ -58,7 +58,6 @@ func init() {
 		tb.set(linux.SysSetrlimit, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 			return sysPrlimit64(t, &kernel.SyscallArgs{0, a[0], a[1], 0})
 		}, argInt, argInt, argPtr)
-		tb.set(linux.SysGetrusage, sysGetrusage, argInt, argInt, argPtr)
 		tb.set(linux.SysTimes, sysTimes, argInt, argPtr)
 		tb.set(linux.SysSethostname, sysSethostname, argInt, argInPath, argInt)
 	})
@@ -176,18 +175,6 @@ func sysPrlimit64(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		}
 	}
 	return 0, nil
-}
-
-func sysGetrusage(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
-	var ru linux.Rusage
-	switch int32(a[0]) {
-	case unix.RUSAGE_SELF, unix.RUSAGE_THREAD:
-		ru.Utime = linux.DurationToTimeval(t.CPUTime())
-	case unix.RUSAGE_CHILDREN:
-	default:
-		return 0, unix.EINVAL
-	}
-	return 0, copyOut(t, a[1], &ru)
 }
 
 func sysTimes(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {

@@ -90,16 +90,18 @@ func openAt(t *kernel.Task, dirfd int32, pathAddr uintptr, flags int, mode uint3
 	if err != nil {
 		return 0, err
 	}
-	if flags&unix.O_TMPFILE == unix.O_TMPFILE {
-		return 0, unix.EOPNOTSUPP
-	}
 	at, err := startAt(t, dirfd, path)
 	if err != nil {
 		return 0, err
 	}
 	fs := fsctx(t)
 	mode = mode & 0o7777 &^ fs.Umask()
-	f, err := fs.VFS.OpenAt(vfsCreds(t), at, path, flags, mode)
+	var f *vfs.FileDescription
+	if flags&unix.O_TMPFILE == unix.O_TMPFILE {
+		f, err = fs.VFS.OpenTmpfile(vfsCreds(t), at, path, flags, mode)
+	} else {
+		f, err = fs.VFS.OpenAtBlocking(t, vfsCreds(t), at, path, flags, mode)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -202,14 +204,7 @@ func sysFcntl(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		f.SetStatusFlags(int(arg))
 		return 0, nil
 	case unix.F_GETLK, unix.F_SETLK, unix.F_SETLKW, unix.F_OFD_GETLK, unix.F_OFD_SETLK, unix.F_OFD_SETLKW:
-		// Record locks arrive with issue 4; until then they are
-		// refused honestly rather than pretended.
-		f, err := getFile(t, fd)
-		if err != nil {
-			return 0, err
-		}
-		f.DecRef()
-		return 0, unix.ENOLCK
+		return fcntlLock(t, fd, cmd, arg)
 	case unix.F_GETPIPE_SZ:
 		return 65536, nil
 	}

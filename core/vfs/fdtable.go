@@ -104,11 +104,16 @@ func (t *FDTable) set(fd int, f *FileDescription, cloexec bool) *FileDescription
 // caller's to special-case (it only checks that fd is open).
 func (t *FDTable) NewAt(fd int, f *FileDescription, cloexec bool) (*FileDescription, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if fd < 0 || fd >= t.limit {
+		t.mu.Unlock()
 		return nil, unix.EBADF
 	}
-	return t.set(fd, f, cloexec), nil
+	old := t.set(fd, f, cloexec)
+	t.mu.Unlock()
+	if old != nil {
+		old.ReleasePOSIXLocks(t) // the implicit close
+	}
+	return old, nil
 }
 
 // Get returns the description fd maps, with a new reference the caller
@@ -137,14 +142,18 @@ func (t *FDTable) SetCloseOnExec(fd int, cloexec bool) error {
 
 // Remove unmaps fd (close) and returns its description; the table's
 // reference passes to the caller, who must DecRef it.
+// Closing any descriptor of a file releases the process's POSIX record
+// locks on it (lock.go).
 func (t *FDTable) Remove(fd int) (*FileDescription, error) {
 	t.mu.Lock()
-	defer t.mu.Unlock()
 	if fd < 0 || fd >= len(t.slots) || t.slots[fd].file == nil {
+		t.mu.Unlock()
 		return nil, unix.EBADF
 	}
 	f := t.slots[fd].file
 	t.slots[fd] = fdSlot{}
+	t.mu.Unlock()
+	f.ReleasePOSIXLocks(t)
 	return f, nil
 }
 
@@ -169,6 +178,7 @@ func (t *FDTable) removeIf(pred func(fdSlot) bool) {
 	}
 	t.mu.Unlock()
 	for _, f := range dead {
+		f.ReleasePOSIXLocks(t)
 		f.DecRef()
 	}
 }

@@ -69,6 +69,7 @@ func (fd *FileDescription) IncRef() { fd.refs.Add(1) }
 func (fd *FileDescription) DecRef() {
 	switch n := fd.refs.Add(-1); {
 	case n == 0:
+		fd.releaseLocks()
 		fd.impl.Release()
 	case n < 0:
 		panic("vfs: FileDescription.DecRef of a released description")

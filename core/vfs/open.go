@@ -8,7 +8,15 @@ import "golang.org/x/sys/unix"
 // O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW, O_PATH. O_CLOEXEC belongs to the
 // file descriptor table and is ignored here. mode is the permission of a
 // file O_CREAT creates, with the umask already applied by the caller.
+//
+// Opening a FIFO may block (fifo.go); OpenAt blocks uninterruptibly, and
+// OpenAtBlocking is OpenAt with the Blocker of the calling task.
 func (v *VFS) OpenAt(c *Credentials, at Location, path string, flags int, mode uint32) (*FileDescription, error) {
+	return v.OpenAtBlocking(nil, c, at, path, flags, mode)
+}
+
+// OpenAtBlocking is OpenAt whose wait for a FIFO's other end follows b.
+func (v *VFS) OpenAtBlocking(b Blocker, c *Credentials, at Location, path string, flags int, mode uint32) (*FileDescription, error) {
 	follow := flags&unix.O_NOFOLLOW == 0
 	if flags&unix.O_PATH != 0 {
 		loc, err := v.newWalker(c, at).walk(path, follow)
@@ -27,7 +35,7 @@ func (v *VFS) OpenAt(c *Credentials, at Location, path string, flags int, mode u
 		if err != nil {
 			return nil, err
 		}
-		return v.open(c, loc, flags, false)
+		return v.open(b, c, loc, flags, false)
 	}
 	if flags&unix.O_DIRECTORY != 0 {
 		return nil, unix.EINVAL
@@ -56,7 +64,7 @@ func (v *VFS) OpenAt(c *Credentials, at Location, path string, flags int, mode u
 			if err != nil {
 				return nil, err
 			}
-			return v.open(c, loc, flags, true)
+			return v.open(b, c, loc, flags, true)
 		}
 		if err != nil {
 			return nil, err
@@ -73,13 +81,13 @@ func (v *VFS) OpenAt(c *Credentials, at Location, path string, flags int, mode u
 			w.start, path = dir, target
 			continue
 		}
-		return v.open(c, loc, flags, false)
+		return v.open(b, c, loc, flags, false)
 	}
 }
 
 // open opens the file at loc, checking permissions unless the file was
 // just created.
-func (v *VFS) open(c *Credentials, loc Location, flags int, created bool) (*FileDescription, error) {
+func (v *VFS) open(b Blocker, c *Credentials, loc Location, flags int, created bool) (*FileDescription, error) {
 	st, err := loc.Stat()
 	if err != nil {
 		return nil, err
@@ -120,7 +128,12 @@ func (v *VFS) open(c *Credentials, loc Location, flags int, created bool) (*File
 			return nil, err
 		}
 	}
-	impl, err := loc.Dentry.inode.Open(flags)
+	var impl FileImpl
+	if typ == unix.S_IFIFO && !opensItself(loc.Dentry.inode) {
+		impl, err = openFIFO(b, loc, flags)
+	} else {
+		impl, err = loc.Dentry.inode.Open(flags)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -25,6 +25,16 @@ mount "/dev" {
   type = "dev"
 }
 
+# POSIX shared memory (shm_open, multiprocessing): in memory.
+mount "/dev/shm" {
+  type = "tmpfs"
+}
+
+# The sandbox's own /sys: CPUs, an empty /sys/fs/cgroup; never the host's.
+mount "/sys" {
+  type = "sys"
+}
+
 # No network at all: IP sockets fail with EAFNOSUPPORT. The isolated
 # loopback stack (127.0.0.1 and ::1 only) becomes the default when it lands.
 network "none" {}

@@ -113,3 +113,11 @@ func (k *Kernel) LastPID() int32 {
 
 // MaxPID returns the bound on process IDs (/proc/sys/kernel/pid_max).
 func (k *Kernel) MaxPID() int32 { return maxPID }
+
+// Limits returns a snapshot of the process's resource limits, for
+// /proc/[pid]/limits.
+func (tg *ThreadGroup) Limits() Limits {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	return tg.limits
+}

@@ -1,25 +1,47 @@
 // Package dev is the /dev filesystem ("dev"): the memory devices null,
 // zero, full, random and urandom, the controlling terminal tty, the
-// stdin/stdout/stderr/fd links into /proc/self/fd, and empty pts and shm
-// directories (a tmpfs may be mounted on /dev/shm).
+// pseudo-terminals (ptmx and the pts directory), the
+// stdin/stdout/stderr/fd links into /proc/self/fd, and an empty shm
+// directory (the default config mounts a tmpfs on /dev/shm).
 //
-// /dev/tty is the host terminal Ward itself was started on: opening it
+// # Terminals
+//
+// /dev/tty is the caller's controlling terminal: the pty its session
+// acquired (TIOCSCTTY, or a session leader opening a slave without
+// O_NOCTTY), else the host terminal Ward itself was started on (opening it
 // imports a duplicate of the first of Ward's descriptors 0, 1, 2 that is a
-// terminal (see vfs.ImportHostFD for the ioctls it forwards). Without one,
-// opening it fails with ENXIO, as on Linux for a process without a
+// terminal; see vfs.ImportHostFD for the ioctls it forwards). Without
+// either, opening it fails with ENXIO, as on Linux for a process without a
 // controlling terminal.
 //
-// The set of files is fixed: creating or removing entries is EPERM.
+// Opening /dev/ptmx (or /dev/pts/ptmx) creates a pseudo-terminal pair and
+// returns its master; the slave is /dev/pts/N (TIOCGPTN), locked until
+// TIOCSPTLCK unlocks it, and gone when the master is closed. The line
+// discipline (ldisc.go) is Linux's N_TTY reduced to what shells, script(1)
+// and Python's pty module use. Job control (signals from ^C, ^\, ^Z,
+// SIGWINCH, SIGHUP on hangup; the foreground process group and the
+// session) goes through the Sessions hook (sessions.go), which
+// AttachKernel installs over the kernel.
+//
+// The set of other files is fixed: creating or removing entries is EPERM.
 // Attributes (chmod, chown, times) can be changed and are kept in memory.
 //
 // # Locking
 //
-// FS.mu protects the attributes of every node and is a leaf.
+// Lock order, outermost first:
+//
+//	FS.ptsMu (the pty table and the sessions' controlling ptys)
+//	  pty.mu (one pair: its line discipline and state)
+//	    vfs.Queue.mu (leaf)
+//
+// FS.mu protects the attributes of the static nodes and is a leaf. None is
+// held while calling the Sessions hook, which takes the kernel's locks.
 package dev
 
 import (
 	"crypto/rand"
 	"sync"
+	"sync/atomic"
 
 	"github.com/seed-a9fb2a21/ward/core/abi/linux"
 	"github.com/seed-a9fb2a21/ward/core/registry"
@@ -31,7 +53,7 @@ func init() {
 	registry.Register(registry.Factory{
 		Kind:    registry.KindFS,
 		Name:    "dev",
-		Summary: "/dev: null, zero, full, random, urandom, tty, stdio links",
+		Summary: "/dev: null, zero, full, random, urandom, tty, ptmx and pts, stdio links",
 		New:     func(any) (any, error) { return New(), nil },
 	})
 }
@@ -46,6 +68,18 @@ type FS struct {
 
 	// hostTTY finds the host terminal; a variable for tests.
 	hostTTY func() (int, bool)
+
+	// sessions is the job-control hook (see Sessions); nil until
+	// AttachKernel or SetSessions.
+	sessions atomic.Pointer[Sessions]
+
+	ptsMu sync.Mutex
+	// ptys are the pairs whose master is open, by number. Protected by
+	// ptsMu.
+	ptys map[uint32]*pty
+	// cttys are the sessions' controlling ptys, by session ID. Protected
+	// by ptsMu.
+	cttys map[int32]*pty
 }
 
 // kind says what a node is.
@@ -59,6 +93,8 @@ const (
 	kindFull
 	kindRandom
 	kindTTY
+	kindPtmx
+	kindPtsDir
 )
 
 // node is a file of /dev. Fields other than the attributes are immutable.
@@ -79,13 +115,13 @@ type node struct {
 
 // New returns a /dev filesystem.
 func New() *FS {
-	fs := &FS{hostTTY: hostTerminal}
+	fs := &FS{hostTTY: hostTerminal, ptys: map[uint32]*pty{}, cttys: map[int32]*pty{}}
 	ino := uint64(1)
 	mk := func(k kind, mode uint32, rdev uint64, target string) *node {
 		now := vfs.Now()
 		n := &node{fs: fs, kind: k, ino: ino, rdev: rdev, target: target, mode: mode, atime: now, mtime: now, ctime: now}
 		ino++
-		if k == kindDir {
+		if k == kindDir || k == kindPtsDir {
 			n.kids = map[string]*node{}
 		}
 		return n
@@ -108,7 +144,10 @@ func New() *FS {
 	add(fs.root, "stdout", mk(kindSymlink, unix.S_IFLNK|0o777, 0, "/proc/self/fd/1"))
 	add(fs.root, "stderr", mk(kindSymlink, unix.S_IFLNK|0o777, 0, "/proc/self/fd/2"))
 	add(fs.root, "fd", mk(kindSymlink, unix.S_IFLNK|0o777, 0, "/proc/self/fd"))
-	add(fs.root, "pts", mk(kindDir, unix.S_IFDIR|0o755, 0, ""))
+	add(fs.root, "ptmx", chr(kindPtmx, ptmxMajor, 2))
+	pts := mk(kindPtsDir, unix.S_IFDIR|0o755, 0, "")
+	add(pts, "ptmx", mk(kindPtmx, unix.S_IFCHR, linux.MakeDev(ptmxMajor, 2), ""))
+	add(fs.root, "pts", pts)
 	add(fs.root, "shm", mk(kindDir, unix.S_IFDIR|0o1777, 0, ""))
 	return fs
 }
@@ -141,10 +180,12 @@ func (n *node) Stat() (vfs.Stat, error) {
 		Atime: n.atime, Mtime: n.mtime, Ctime: n.ctime,
 	}
 	switch n.kind {
+	case kindPtsDir:
+		st.Nlink = 2
 	case kindDir:
 		st.Nlink = 2
 		for _, k := range n.kids {
-			if k.kind == kindDir {
+			if k.kind == kindDir || k.kind == kindPtsDir {
 				st.Nlink++
 			}
 		}
@@ -159,7 +200,7 @@ func (n *node) SetStat(s *vfs.SetStat) error {
 	n.fs.mu.Lock()
 	defer n.fs.mu.Unlock()
 	if s.Mask&vfs.SetSize != 0 {
-		if n.kind == kindDir {
+		if n.kind == kindDir || n.kind == kindPtsDir {
 			return unix.EISDIR
 		}
 		if n.kind == kindSymlink {
@@ -202,12 +243,12 @@ func (n *node) Open(flags int) (vfs.FileImpl, error) {
 	switch n.kind {
 	case kindDir:
 		return &dirFile{n: n}, nil
+	case kindPtsDir:
+		return &ptsDirFile{n: n}, nil
 	case kindTTY:
-		fd, ok := n.fs.hostTTY()
-		if !ok {
-			return nil, unix.ENXIO
-		}
-		return vfs.NewHostFile(fd)
+		return n.fs.openTTY(flags)
+	case kindPtmx:
+		return n.fs.newPty(n)
 	case kindSymlink:
 		return nil, unix.ELOOP
 	}
@@ -216,6 +257,9 @@ func (n *node) Open(flags int) (vfs.FileImpl, error) {
 
 // Lookup implements vfs.Inode.
 func (n *node) Lookup(name string) (vfs.Inode, error) {
+	if n.kind == kindPtsDir {
+		return n.fs.lookupPts(n, name)
+	}
 	if n.kind != kindDir {
 		return nil, unix.ENOTDIR
 	}
@@ -226,7 +270,7 @@ func (n *node) Lookup(name string) (vfs.Inode, error) {
 }
 
 func (n *node) modify() error {
-	if n.kind != kindDir {
+	if n.kind != kindDir && n.kind != kindPtsDir {
 		return unix.ENOTDIR
 	}
 	return unix.EPERM

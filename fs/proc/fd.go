@@ -89,7 +89,8 @@ type AnonNamer interface {
 // anonName is the link target of a file that is not in the mount tree:
 // "pipe:[ino]" and "socket:[ino]" as on Linux; the host terminal that
 // standard streams are imported from is "/dev/tty", the sandbox's name for
-// it; anything else "anon_inode:" and the file's own name or its type.
+// it, and a host memory device (/dev/null) its /dev name; anything else
+// "anon_inode:" and the file's own name or its type.
 func anonName(f *vfs.FileDescription) string {
 	if n, ok := f.Impl().(AnonNamer); ok {
 		return "anon_inode:" + n.AnonName()
@@ -109,6 +110,9 @@ func anonName(f *vfs.FileDescription) string {
 	case unix.S_IFREG:
 		return "anon_inode:[file]"
 	case unix.S_IFCHR:
+		if name, ok := hostDevNames[st.Rdev]; ok {
+			return name
+		}
 		return "anon_inode:[chardev]"
 	case unix.S_IFBLK:
 		return "anon_inode:[blockdev]"
@@ -116,6 +120,17 @@ func anonName(f *vfs.FileDescription) string {
 		return "anon_inode:[dir]"
 	}
 	return "anon_inode:[unknown]"
+}
+
+// hostDevNames name the host's memory devices by device number: a
+// standard stream Ward imported from the host's /dev/null is shown as the
+// sandbox's /dev/null, which is the same device.
+var hostDevNames = map[uint64]string{
+	unix.Mkdev(1, 3): "/dev/null",
+	unix.Mkdev(1, 5): "/dev/zero",
+	unix.Mkdev(1, 7): "/dev/full",
+	unix.Mkdev(1, 8): "/dev/random",
+	unix.Mkdev(1, 9): "/dev/urandom",
 }
 
 // isAnonName reports whether name has the form anonName gives a file

@@ -5,8 +5,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/seed-a9fb2a21/ward/core/kernel"
 	"github.com/seed-a9fb2a21/ward/core/mm"
 	"github.com/seed-a9fb2a21/ward/core/platform"
+	"golang.org/x/sys/unix"
 )
 
 func TestFormatStat(t *testing.T) {
@@ -164,5 +166,42 @@ func TestNewUUID(t *testing.T) {
 	}
 	if u == newUUID() {
 		t.Error("two uuids are equal")
+	}
+}
+
+func TestFormatLimits(t *testing.T) {
+	l := kernel.DefaultLimits()
+	got := formatLimits(l)
+	lines := strings.Split(got, "\n")
+	if len(lines) != 18 || lines[17] != "" {
+		t.Fatalf("limits has %d lines:\n%s", len(lines), got)
+	}
+	for i, want := range map[int]string{
+		0:  "Limit                     Soft Limit           Hard Limit           Units     ",
+		1:  "Max cpu time              unlimited            unlimited            seconds   ",
+		4:  "Max stack size            8388608              unlimited            bytes     ",
+		14: "Max nice priority         0                    0                    ",
+	} {
+		if lines[i] != want {
+			t.Errorf("line %d = %q, want %q", i, lines[i], want)
+		}
+	}
+}
+
+func TestFormatFDInfo(t *testing.T) {
+	got := formatFDInfo(fdInfo{Pos: 12, Flags: unix.O_RDWR | oLargefile | unix.O_CLOEXEC, MntID: 3, Ino: 99})
+	if want := "pos:\t12\nflags:\t02100002\nmnt_id:\t3\nino:\t99\n"; got != want {
+		t.Errorf("fdinfo = %q, want %q", got, want)
+	}
+}
+
+func TestFormatSmapsRollup(t *testing.T) {
+	got := formatSmapsRollup(0x55b3f5d68000, 0x7ffe63cd5000, 8192<<10)
+	lines := strings.Split(got, "\n")
+	if want := "55b3f5d68000-7ffe63cd5000 ---p 00000000 00:00 0                          [rollup]"; lines[0] != want {
+		t.Errorf("header = %q, want %q", lines[0], want)
+	}
+	if lines[1] != "Rss:                8192 kB" || lines[2] != "Pss:                8192 kB" {
+		t.Errorf("rollup = %q", got)
 	}
 }

@@ -8,6 +8,7 @@ package proc
 //	pid<<32 | i+1                  the i-th entry of /proc/[pid]
 //	pid<<32 | inoFD | n            /proc/[pid]/fd/n
 //	pid<<32 | inoReopen | fd       an anonymous file reopened through fd/
+//	pid<<32 | inoFDInfo | n        /proc/[pid]/fdinfo/n
 //	pid<<32 | inoTask | tid<<6     /proc/[pid]/task/[tid]
 //	pid<<32 | inoTask | tid<<6 | i+1  its i-th entry
 //
@@ -16,6 +17,7 @@ const (
 	inoRoot   = 1
 	inoFD     = 1 << 24
 	inoReopen = 2 << 24
+	inoFDInfo = 3 << 24
 	inoTask   = 1 << 30
 )
 
@@ -26,6 +28,8 @@ func pidEntryIno(pid int32, i int) uint64 { return pidIno(pid) | uint64(i+1) }
 func fdIno(pid int32, fd int) uint64 { return pidIno(pid) | inoFD | uint64(fd) }
 
 func reopenIno(pid int32, fd int) uint64 { return pidIno(pid) | inoReopen | uint64(fd) }
+
+func fdinfoIno(pid int32, fd int) uint64 { return pidIno(pid) | inoFDInfo | uint64(fd) }
 
 func taskIno(pid, tid int32) uint64 { return pidIno(pid) | inoTask | uint64(tid)<<6 }
 

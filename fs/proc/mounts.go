@@ -39,6 +39,45 @@ type mountEntry struct {
 	path     string
 	fsType   string
 	readOnly bool
+
+	// For mountinfo: the mount and the mount it is mounted on (nil for
+	// the root).
+	mount, parent *vfs.Mount
+}
+
+// mountID is the mount ID mountinfo and fdinfo show: the minor number of
+// the mount's device, which the VFS allocates per filesystem, from 1 for
+// the root.
+func mountID(m *vfs.Mount) int {
+	if m == nil {
+		return 0
+	}
+	return int(unix.Minor(m.Dev()))
+}
+
+// formatMountinfo formats /proc/[pid]/mountinfo: "id parent major:minor
+// root point options - type source super-options", with no optional
+// fields (no propagation).
+func formatMountinfo(ms []mountEntry) string {
+	var b strings.Builder
+	for _, m := range ms {
+		opts := "rw"
+		if m.readOnly {
+			opts = "ro"
+		}
+		id := mountID(m.mount)
+		parent := id
+		if m.parent != nil {
+			parent = mountID(m.parent)
+		}
+		var dev uint64
+		if m.mount != nil {
+			dev = m.mount.Dev()
+		}
+		fmt.Fprintf(&b, "%d %d %d:%d / %s %s,relatime - %s %s %s\n",
+			id, parent, unix.Major(dev), unix.Minor(dev), escapeMountPath(m.path), opts, m.fsType, m.fsType, opts)
+	}
+	return b.String()
 }
 
 // formatMounts formats /proc/mounts: "source point type options 0 0", with
@@ -79,6 +118,15 @@ func (d *pidDir) mounts() ([]byte, error) {
 	return []byte(formatMounts(listMounts(fsc.VFS))), nil
 }
 
+// mountinfo is /proc/[pid]/mountinfo.
+func (d *pidDir) mountinfo() ([]byte, error) {
+	fsc := fsContext(d.tg)
+	if fsc == nil {
+		return nil, nil
+	}
+	return []byte(formatMountinfo(listMounts(fsc.VFS))), nil
+}
+
 // listMounts returns the mounts of v, root first.
 func listMounts(v *vfs.VFS) []mountEntry {
 	if ml, ok := any(v).(mountLister); ok {
@@ -93,7 +141,13 @@ func listMounts(v *vfs.VFS) []mountEntry {
 					}
 				}
 			}
-			out = append(out, describeMount(p, vfs.Location{Mount: m}))
+			e := describeMount(p, vfs.Location{Mount: m})
+			if p != "/" {
+				if mp, ok := any(m).(mountPointer); ok {
+					e.parent = mp.MountPoint().Mount
+				}
+			}
+			out = append(out, e)
 		}
 		return out
 	}
@@ -116,7 +170,9 @@ func probeMounts(v *vfs.VFS) []mountEntry {
 		if parent.Mount == loc.Mount {
 			continue
 		}
-		out = append(out, describeMount(p, loc))
+		e := describeMount(p, loc)
+		e.parent = parent.Mount
+		out = append(out, e)
 	}
 	return out
 }
@@ -124,7 +180,7 @@ func probeMounts(v *vfs.VFS) []mountEntry {
 // describeMount names the filesystem of the mount at loc, mounted at p.
 // Without a Dentry, loc says only which mount.
 func describeMount(p string, loc vfs.Location) mountEntry {
-	e := mountEntry{path: p, fsType: "unknown"}
+	e := mountEntry{path: p, fsType: "unknown", mount: loc.Mount}
 	fs := loc.Mount.Filesystem()
 	if n, ok := fs.(FSTypeNamer); ok {
 		e.fsType = n.FSTypeName()

@@ -84,6 +84,10 @@ func (n *node) Open(flags int) (vfs.FileImpl, error) {
 	return n.reopen(flags)
 }
 
+// OpensItself implements vfs.SelfOpener: a descriptor link to a pipe
+// reopens that pipe (reopen), never a named FIFO of its own.
+func (n *node) OpensItself() bool { return n.reopen != nil }
+
 // Readlink implements vfs.Inode.
 func (n *node) Readlink() (string, error) {
 	if n.mode&unix.S_IFMT != unix.S_IFLNK {

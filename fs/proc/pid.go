@@ -34,9 +34,13 @@ var pidEntries = []pidEntry{
 	{name: "environ", mode: unix.S_IFREG | 0o400},
 	{name: "exe", mode: unix.S_IFLNK | 0o777},
 	{name: "fd", mode: unix.S_IFDIR | 0o500},
+	{name: "fdinfo", mode: unix.S_IFDIR | 0o500},
+	{name: "limits", mode: unix.S_IFREG | 0o444},
 	{name: "maps", mode: unix.S_IFREG | 0o444},
+	{name: "mountinfo", mode: unix.S_IFREG | 0o444},
 	{name: "mounts", mode: unix.S_IFREG | 0o444},
 	{name: "root", mode: unix.S_IFLNK | 0o777},
+	{name: "smaps_rollup", mode: unix.S_IFREG | 0o444},
 	{name: "stat", mode: unix.S_IFREG | 0o444},
 	{name: "statm", mode: unix.S_IFREG | 0o444},
 	{name: "status", mode: unix.S_IFREG | 0o444},
@@ -106,12 +110,20 @@ func (d *pidDir) lookup(name string) (*node, error) {
 			n.link = func() (string, error) { return d.fs.exeTarget(d.tg) }
 		case "fd":
 			n.dir = &fdDir{d: d}
+		case "fdinfo":
+			n.dir = &fdinfoDir{d: d}
+		case "limits":
+			n.read = d.limits
+		case "mountinfo":
+			n.read = d.mountinfo
 		case "maps":
 			n.read = d.maps
 		case "mounts":
 			n.read = d.mounts
 		case "root":
 			n.link = func() (string, error) { return "/", nil }
+		case "smaps_rollup":
+			n.read = d.smapsRollup
 		case "stat":
 			n.read = func() ([]byte, error) { return []byte(formatStat(d.statInfo())), nil }
 		case "statm":

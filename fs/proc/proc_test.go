@@ -250,7 +250,30 @@ func TestAttached(t *testing.T) {
 	if got := readFile(t, v, "/proc/"+pid+"/mounts"); !strings.Contains(got, " / ") || !strings.Contains(got, "proc /proc proc rw") {
 		t.Errorf("mounts = %q", got)
 	}
-	for _, p := range []string{"/proc/uptime", "/proc/loadavg", "/proc/stat", "/proc/cpuinfo", "/proc/version", "/proc/filesystems", "/proc/sys/kernel/random/uuid", "/proc/" + pid + "/cmdline", "/proc/" + pid + "/maps"} {
+	for _, p := range []string{"/proc/uptime", "/proc/loadavg", "/proc/stat", "/proc/cpuinfo", "/proc/version", "/proc/filesystems", "/proc/sys/kernel/random/uuid", "/proc/" + pid + "/cmdline", "/proc/" + pid + "/maps", "/proc/" + pid + "/smaps_rollup", "/proc/" + pid + "/statm"} {
 		readFile(t, v, p)
+	}
+
+	// fdinfo: one file per descriptor, with the offset and flags.
+	if got := strings.Join(list(t, v, "/proc/"+pid+"/fdinfo"), " "); got != "3 4 5" {
+		t.Errorf("fdinfo/ lists %q", got)
+	}
+	if got := readFile(t, v, "/proc/"+pid+"/fdinfo/4"); !strings.HasPrefix(got, "pos:\t0\nflags:\t01\nmnt_id:\t0\nino:\t") {
+		t.Errorf("fdinfo/4 = %q", got)
+	}
+	if got := readFile(t, v, "/proc/"+pid+"/fdinfo/5"); !strings.HasPrefix(got, "pos:\t0\nflags:\t0100000\nmnt_id:\t2\n") {
+		t.Errorf("fdinfo/5 = %q", got)
+	}
+	if _, err := v.StatAt(vfs.Root, v.Root(), "/proc/"+pid+"/fdinfo/9", 0); err != unix.ENOENT {
+		t.Errorf("stat fdinfo/9: %v", err)
+	}
+	if got := readFile(t, v, "/proc/"+pid+"/limits"); !strings.Contains(got, "Max open files            1024                 1048576              files     \n") {
+		t.Errorf("limits = %q", got)
+	}
+	if got := readFile(t, v, "/proc/"+pid+"/mountinfo"); got != "1 1 0:1 / / rw,relatime - tmpfs tmpfs rw\n2 1 0:2 / /proc rw,relatime - proc proc rw\n" {
+		t.Errorf("mountinfo = %q", got)
+	}
+	if got := strings.Join(list(t, v, "/proc/"+pid+"/task/"+pid), " "); strings.Contains(got, "task") || !strings.Contains(got, "fdinfo") {
+		t.Errorf("task/%s lists %q", pid, got)
 	}
 }

@@ -8,15 +8,76 @@ type Credentials struct {
 	RealUID, EffectiveUID, SavedUID, FilesystemUID uint32
 	RealGID, EffectiveGID, SavedGID, FilesystemGID uint32
 	Groups                                         []uint32
+
+	// Capability sets (bit N is capability N). They are reported and
+	// may be dropped (capget/capset); permission checks still follow
+	// the effective UID, which is the only privilege inside a sandbox.
+	CapEffective, CapPermitted, CapInheritable uint64
 }
+
+// AllCapabilities is every capability up to CAP_LAST_CAP (40,
+// CAP_CHECKPOINT_RESTORE, <linux/capability.h>).
+const AllCapabilities = uint64(1)<<41 - 1
 
 // NewCredentials returns credentials with all IDs set to uid and gid.
 func NewCredentials(uid, gid uint32, groups []uint32) Credentials {
-	return Credentials{
+	c := Credentials{
 		RealUID: uid, EffectiveUID: uid, SavedUID: uid, FilesystemUID: uid,
 		RealGID: gid, EffectiveGID: gid, SavedGID: gid, FilesystemGID: gid,
 		Groups: append([]uint32(nil), groups...),
 	}
+	c.rootCaps()
+	return c
+}
+
+// execCaps recomputes the capability sets at execve, as Linux does for a
+// file without file capabilities: root (real or effective) gets the full
+// permitted set, effective if the effective UID is 0; anyone else none.
+func (c *Credentials) execCaps() {
+	switch {
+	case c.EffectiveUID == 0:
+		c.CapPermitted, c.CapEffective = AllCapabilities, AllCapabilities
+	case c.RealUID == 0:
+		c.CapPermitted, c.CapEffective = AllCapabilities, 0
+	default:
+		c.CapPermitted, c.CapEffective = 0, 0
+	}
+}
+
+// uidCaps applies the capability rules of a UID change (capabilities(7),
+// "Effect of user ID changes on capabilities").
+func (c *Credentials) uidCaps(oldR, oldE, oldS uint32) {
+	if (oldR == 0 || oldE == 0 || oldS == 0) && c.RealUID != 0 && c.EffectiveUID != 0 && c.SavedUID != 0 {
+		c.CapPermitted, c.CapEffective = 0, 0
+		return
+	}
+	if oldE == 0 && c.EffectiveUID != 0 {
+		c.CapEffective = 0
+	} else if oldE != 0 && c.EffectiveUID == 0 {
+		c.CapEffective = c.CapPermitted
+	}
+}
+
+// rootCaps gives uid 0 every capability, as a new root process has.
+func (c *Credentials) rootCaps() {
+	if c.EffectiveUID == 0 {
+		c.CapEffective, c.CapPermitted = AllCapabilities, AllCapabilities
+	}
+}
+
+// SetCapabilities implements capset for the calling process with
+// Linux's rules: the permitted set can only shrink, the effective set
+// must stay within it, the inheritable set within the old inheritable
+// and permitted sets.
+func (t *Task) SetCapabilities(eff, perm, inh uint64) error {
+	t.k.mu.Lock()
+	defer t.k.mu.Unlock()
+	c := &t.tg.creds
+	if perm&^c.CapPermitted != 0 || eff&^perm != 0 || inh&^(c.CapInheritable|c.CapPermitted) != 0 {
+		return unix.EPERM
+	}
+	c.CapEffective, c.CapPermitted, c.CapInheritable = eff, perm, inh
+	return nil
 }
 
 // Privileged reports whether the credentials act as root (Ward has no
@@ -42,6 +103,8 @@ func (t *Task) SetUID(uid uint32) error {
 	t.k.mu.Lock()
 	defer t.k.mu.Unlock()
 	c := &t.tg.creds
+	oldR, oldE, oldS := c.RealUID, c.EffectiveUID, c.SavedUID
+	defer c.uidCaps(oldR, oldE, oldS)
 	if c.Privileged() {
 		c.RealUID, c.EffectiveUID, c.SavedUID, c.FilesystemUID = uid, uid, uid, uid
 		return nil
@@ -81,6 +144,8 @@ func (t *Task) SetResUID(r, e, s uint32) error {
 	if !allowed(r) || !allowed(e) || !allowed(s) {
 		return unix.EPERM
 	}
+	oldR, oldE, oldS := c.RealUID, c.EffectiveUID, c.SavedUID
+	defer c.uidCaps(oldR, oldE, oldS)
 	if r != noChange {
 		c.RealUID = r
 	}

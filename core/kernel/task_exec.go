@@ -86,6 +86,7 @@ func (t *Task) Exec(img *Image) {
 	}
 	tg.handlers = h
 	tg.execTimersLocked() // POSIX timers end at exec; alarm survives
+	tg.creds.execCaps()
 	tg.execName = img.Name
 	tg.args = img.Argv
 	tg.env = img.Envv

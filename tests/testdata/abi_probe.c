@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/capability.h>
 
 static int failed;
 
@@ -47,6 +48,22 @@ int main(void) {
 	char host[65] = {0};
 	gethostname(host, sizeof host);
 	check(strcmp(host, "ward") == 0, "hostname is ward");
+
+	/* Capabilities: root holds them all; a dropped one is gone. */
+	struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct data[2];
+	r = syscall(SYS_capget, &hdr, data);
+	check(r == 0 && (data[0].effective & (1u << CAP_SYS_ADMIN)) && (data[1].permitted & 1u << (CAP_CHECKPOINT_RESTORE - 32)),
+	      "capget: root has every capability");
+	data[0].effective &= ~(1u << CAP_NET_RAW);
+	data[0].permitted &= ~(1u << CAP_NET_RAW);
+	r = syscall(SYS_capset, &hdr, data);
+	struct __user_cap_data_struct again[2];
+	syscall(SYS_capget, &hdr, again);
+	check(r == 0 && !(again[0].permitted & (1u << CAP_NET_RAW)), "capset drops a capability");
+	data[0].permitted |= 1u << CAP_NET_RAW;
+	r = syscall(SYS_capset, &hdr, data);
+	check(r == -1 && errno == EPERM, "a dropped capability cannot come back");
 
 	printf("%s\n", failed ? "FAILED" : "PASSED");
 	return failed;

@@ -60,6 +60,8 @@ var benchmarks = []benchmark{
 		argv: func(string) []string { return []string{"/bin/busybox", "true"} }},
 	{name: "startup-dynamic", unit: "ms wall for `/bin/true` (dynamic: ld.so, libc)", lower: true, parse: wallMillis,
 		argv: func(string) []string { return []string{"/bin/true"} }},
+	{name: "startup-python", unit: "ms wall for `python3 -c pass`", lower: true, parse: wallMillis,
+		argv: func(string) []string { return []string{"/usr/bin/python3", "-c", "pass"} }},
 	{name: "bash-loop", unit: "ms wall for bash running /bin/true 20 times", lower: true, parse: wallMillis,
 		argv: func(string) []string {
 			return []string{"/bin/bash", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done"}

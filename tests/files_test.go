@@ -2,28 +2,10 @@ package tests
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// filesProbe builds testdata/files_probe.c with gcc -static.
-func filesProbe(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc is not installed; tools/test installs it")
-	}
-	out := filepath.Join(t.TempDir(), "files_probe")
-	src, err := filepath.Abs("testdata/files_probe.c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, err := exec.Command("gcc", "-static", "-O1", "-o", out, src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc -static: %v\n%s", err, b)
-	}
-	return out
-}
 
 // tmpfsConfig writes a sandbox config like the default one, with a tmpfs
 // on /dev/shm, and returns its path.
@@ -69,7 +51,7 @@ process {
 // under ward, in the overlay's /tmp and in a tmpfs (where O_TMPFILE must
 // work).
 func TestFilesProbe(t *testing.T) {
-	probe := filesProbe(t)
+	probe := buildProbe(t, "files_probe")
 	cases := []struct {
 		name string
 		argv []string

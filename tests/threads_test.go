@@ -18,23 +18,6 @@ import (
 // and asyncio, a static Go program that needs async preemption, and the
 // forwarding of SIGINT to the sandbox.
 
-// threadsProbe builds testdata/threads_probe.c with gcc -static -pthread.
-func threadsProbe(t *testing.T) string {
-	t.Helper()
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc is not installed; tools/test installs it")
-	}
-	out := filepath.Join(t.TempDir(), "threads_probe")
-	src, err := filepath.Abs("testdata/threads_probe.c")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, err := exec.Command("gcc", "-static", "-O1", "-pthread", "-o", out, src).CombinedOutput(); err != nil {
-		t.Fatalf("gcc -static -pthread: %v\n%s", err, b)
-	}
-	return out
-}
-
 // threadsProbeChecks are the lines the probe prints when every check
 // passes, in order.
 var threadsProbeChecks = []string{
@@ -69,7 +52,7 @@ var threadsProbeChecks = []string{
 // membarrier. It must pass natively (the probe's own check) and under
 // ward.
 func TestThreadsProbe(t *testing.T) {
-	probe := threadsProbe(t)
+	probe := buildProbe(t, "threads_probe", "-pthread")
 	for _, underWard := range []bool{false, true} {
 		name := "native"
 		if underWard {

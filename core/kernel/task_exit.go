@@ -140,6 +140,13 @@ func (k *Kernel) taskGoneLocked() {
 func (k *Kernel) reparentChildrenLocked(tg *ThreadGroup) {
 	for c := range tg.children {
 		delete(tg.children, c)
+		if sig := c.parentDeathSignal; sig != 0 && !c.zombie && !c.exiting {
+			// PR_SET_PDEATHSIG: the child asked to hear of its
+			// parent's death.
+			info := linux.Siginfo{Signo: int32(sig), Code: linux.SI_USER}
+			info.SetPID(tg.tgid)
+			k.signalGroupLocked(c, sig, &info)
+		}
 		if k.init == nil || k.init == tg || k.init.zombie {
 			c.parent = nil
 			if c.zombie {

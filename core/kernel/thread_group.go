@@ -29,6 +29,11 @@ type ThreadGroup struct {
 	// or the low byte of clone's flags).
 	exitSignal int
 
+	// parentDeathSignal is sent to this process when its parent ends
+	// (prctl PR_SET_PDEATHSIG; 0 for none). Cleared by fork and by exec
+	// of a set-ID program (Ward has none).
+	parentDeathSignal int
+
 	creds  Credentials
 	limits Limits
 
@@ -174,4 +179,18 @@ func (tg *ThreadGroup) ExecName() string {
 	tg.k.mu.Lock()
 	defer tg.k.mu.Unlock()
 	return tg.execName
+}
+
+// SetParentDeathSignal implements prctl(PR_SET_PDEATHSIG).
+func (tg *ThreadGroup) SetParentDeathSignal(sig int) {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	tg.parentDeathSignal = sig
+}
+
+// ParentDeathSignal implements prctl(PR_GET_PDEATHSIG).
+func (tg *ThreadGroup) ParentDeathSignal() int {
+	tg.k.mu.Lock()
+	defer tg.k.mu.Unlock()
+	return tg.parentDeathSignal
 }

@@ -289,6 +289,14 @@ func sysPrctl(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		copy(buf[:15], t.Comm())
 		_, err := t.MM().CopyOut(a[1], buf[:])
 		return 0, err
+	case unix.PR_SET_PDEATHSIG:
+		if a[1] > kernel.NumSignals {
+			return 0, unix.EINVAL
+		}
+		t.ThreadGroup().SetParentDeathSignal(int(a[1]))
+		return 0, nil
+	case unix.PR_GET_PDEATHSIG:
+		return 0, copyOutUint32(t, a[1], uint32(t.ThreadGroup().ParentDeathSignal()))
 	case unix.PR_SET_NO_NEW_PRIVS:
 		if a[1] != 1 || a[2] != 0 || a[3] != 0 || a[4] != 0 {
 			return 0, unix.EINVAL

@@ -213,11 +213,6 @@ func TestPythonThreadsAndSignals(t *testing.T) {
 	for _, tc := range pythonCases {
 		t.Run(tc.name, func(t *testing.T) {
 			r := run(t, false, wardBinary(t), "run", "--config", cfg, "--", "/usr/bin/python3", "-c", tc.script)
-			if tc.name == "asyncio-pipe-echo" && strings.Contains(r.stderr, "socketpair") && strings.Contains(r.stderr, "Function not implemented") {
-				// asyncio's event loop makes its self-pipe with
-				// socketpair(AF_UNIX), which is not part of issue 5.
-				t.Skip("asyncio needs socketpair(AF_UNIX), which ward does not implement yet")
-			}
 			if r.status != 0 || r.stdout != tc.want {
 				t.Errorf("status %d, stdout %q, want %q\nstderr:\n%s", r.status, r.stdout, tc.want, r.stderr)
 			}

@@ -8,18 +8,56 @@ import (
 
 func init() {
 	register(func(tb *Table) {
-		// Until sockets exist, no descriptor is a socket: a valid fd
-		// answers ENOTSOCK, as Linux does for a non-socket (shells ask
-		// getpeername of stdin at start-up).
-		notSocket := func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
-			f, err := getFile(t, int32(a[0]))
+		// getsockname and getpeername answer for Unix-domain sockets;
+		// any other descriptor answers ENOTSOCK, as Linux does for a
+		// non-socket (shells ask getpeername of stdin at start-up).
+		tb.set(linux.SysGetpeername, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			f, s, err := getSocket(t, int32(a[0]))
 			if err != nil {
 				return 0, err
 			}
-			f.DecRef()
-			return 0, unix.ENOTSOCK
-		}
-		tb.set(linux.SysGetpeername, notSocket, argInt, argFD, argPtr, argPtr)
-		tb.set(linux.SysGetsockname, notSocket, argInt, argFD, argPtr, argPtr)
+			defer f.DecRef()
+			name, err := s.PeerName()
+			if err != nil {
+				return 0, err
+			}
+			return 0, copyOutSockAddrChecked(t, a[1], a[2], name)
+		}, argInt, argFD, argPtr, argPtr)
+		tb.set(linux.SysGetsockname, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			f, s, err := getSocket(t, int32(a[0]))
+			if err != nil {
+				return 0, err
+			}
+			defer f.DecRef()
+			return 0, copyOutSockAddrChecked(t, a[1], a[2], s.Name())
+		}, argInt, argFD, argPtr, argPtr)
 	})
 }
+
+// copyOutSockAddrChecked is copyOutSockAddr for the calls where a NULL
+// address is EFAULT.
+func copyOutSockAddrChecked(t *kernel.Task, addr, lenAddr uintptr, name string) error {
+	if lenAddr == 0 {
+		return errFault
+	}
+	var lb [4]byte
+	if _, err := t.MM().CopyIn(lenAddr, lb[:]); err != nil {
+		return err
+	}
+	if int32(le.Uint32(lb[:])) < 0 {
+		return errInval
+	}
+	b := encodeSockAddr(name)
+	n := min(int(le.Uint32(lb[:])), len(b))
+	if n > 0 {
+		if _, err := t.MM().CopyOut(addr, b[:n]); err != nil {
+			return err
+		}
+	}
+	return copyOutUint32(t, lenAddr, uint32(len(b)))
+}
+
+var (
+	errFault = unix.EFAULT
+	errInval = unix.EINVAL
+)

@@ -337,8 +337,21 @@ func (t *Task) step() error {
 
 // handleFault resolves a page fault or turns the fault into a signal.
 func (t *Task) handleFault(m *mm.MemoryManager, stop platform.Stop) {
-	if stop.Signo == int(unix.SIGSEGV) && stop.Code == 1 { // SEGV_MAPERR: maybe just not populated
-		err := m.HandleFault(stop.Addr, 0)
+	// SEGV_MAPERR: maybe just not populated. SEGV_ACCERR: maybe a write to
+	// a page shared copy-on-write after fork. mm decides; only its
+	// FaultError becomes a signal.
+	if stop.Signo == int(unix.SIGSEGV) && (stop.Code == mm.SegvMapErr || stop.Code == mm.SegvAccErr) {
+		at := platform.Prot(0)
+		if stop.Code == mm.SegvAccErr {
+			at = stop.Access
+			if at == 0 {
+				// The platform cannot tell: a protection fault on
+				// a mapped page is a write unless it is an
+				// instruction fetch.
+				at = platform.ProtWrite
+			}
+		}
+		err := m.HandleFault(stop.Addr, at)
 		if err == nil {
 			return
 		}

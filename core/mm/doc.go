@@ -41,14 +41,27 @@
 // PMAs, so private anonymous memory reads as zero again. mprotect only
 // remaps the PMAs already there.
 //
-// Mappings into the platform are always made with the VMA's full
-// permissions, so a protection fault (SEGV_ACCERR) on a present page is a
-// genuine violation; see HandleFault for the contract with platforms.
+// Mappings into the platform are made with the VMA's full permissions,
+// except that pages shared copy-on-write lose ProtWrite; a protection fault
+// (SEGV_ACCERR) on a present page is therefore either a write to a cow page,
+// which HandleFault resolves, or a genuine violation; see HandleFault for
+// the contract with platforms.
 //
 // # Fork
 //
-// Fork copies private pages eagerly (copy-on-write is a later step) and shares
-// the pages of shared mappings; MADV_DONTFORK and MADV_WIPEONFORK are honoured.
+// Fork shares private pages copy-on-write and shares the pages of shared
+// mappings; MADV_DONTFORK and MADV_WIPEONFORK are honoured. A private PMA
+// whose pages may be held by another address space too is marked cow
+// (pma.cow) in both, and mapped without ProtWrite. Every holder keeps one
+// memory-file reference per page, so the memory file's reference count
+// says whether a page is still shared. The first write breaks the sharing
+// (breakCOW, cow.go): an application write faults (SEGV_ACCERR) into
+// HandleFault, which does it for the fault-around window; the kernel's
+// writes (CopyOut, ZeroOut, CopyOutForce) do it for the pages they touch.
+// Breaking copies the pages still shared into new ones and merely takes
+// over those whose count has dropped to one (the other holder copied or
+// let go), then remaps them writable; the old pages are unreferenced only
+// after the AddressSpace maps the new ones.
 //
 // # Copy in/out
 //
@@ -76,11 +89,14 @@
 //	    memfile.File.mu
 //
 // MemoryManager.mu is a sync.RWMutex. Readers (copies that need no new
-// pages, VMA queries, fork's walk of the parent) hold it for reading; every
+// pages, VMA queries) hold it for reading; every
 // change to a MemoryManager's VMA or PMA trees and every call into its
 // AddressSpace is made with its mu held for writing. (Fork holds the parent's
-// mu for reading and the new child's for writing; nothing else can see the
-// child yet.) Pages are removed from the AddressSpace before their
+// mu for writing, since it marks the parent's private PMAs cow and remaps
+// them, and then the new child's; nothing else can see the child yet.)
+// A page whose count is one is held by one PMA of one address space only,
+// and only that address space's Fork, under its mu, can share it again; so
+// breakCOW may take it over without a copy. Pages are removed from the AddressSpace before their
 // references are dropped, so an application thread never sees a page that
 // went back to the allocator. A copy that finds unpopulated pages drops
 // the read lock, populates with the write lock, and retries.

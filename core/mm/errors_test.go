@@ -21,16 +21,31 @@ func TestOutOfMemory(t *testing.T) {
 	if n, err := e.mm.CopyOut(a+31*pg, make([]byte, 2*pg)); n != pg || err != unix.EFAULT {
 		t.Fatalf("CopyOut beyond memory: %d, %v", n, err)
 	}
-	// Fork cannot copy the private pages: it fails and leaks nothing.
+	// Fork shares the private pages: it needs no memory.
 	as := newFakeAS(e.mf)
-	if _, err := e.mm.Fork(as); err != unix.ENOMEM {
-		t.Fatalf("Fork with the memory file full: %v, want ENOMEM", err)
-	}
-	if !as.released {
-		t.Fatal("failed Fork did not release the child's address space")
+	c, err := e.mm.Fork(as)
+	if err != nil {
+		t.Fatalf("Fork with the memory file full: %v", err)
 	}
 	if u := e.mf.Usage().Allocated; u != 32*pg {
-		t.Fatalf("failed Fork leaked: %#x allocated", u)
+		t.Fatalf("Fork allocated: %#x allocated", u)
+	}
+	// But a write in the child must copy, and cannot.
+	if err := c.HandleFault(a+pg, platform.ProtWrite); err != unix.ENOMEM {
+		t.Fatalf("COW fault with the memory file full: %v, want ENOMEM", err)
+	}
+	if n, err := c.CopyOut(a+pg, []byte{1}); n != 0 || err != unix.EFAULT {
+		t.Fatalf("CopyOut into a COW page with the memory file full: %d, %v", n, err)
+	}
+	checkInvariants(t, c, as)
+	c.Release()
+	if !as.released || e.mf.Usage().Allocated != 32*pg {
+		t.Fatalf("child's Release: released %v, %#x allocated", as.released, e.mf.Usage().Allocated)
+	}
+	// The parent holds the pages alone again: writing needs no memory.
+	e.write(t, a+pg, []byte{1})
+	if n, err := e.mm.CopyOut(a, []byte{2}); n != 1 || err != nil {
+		t.Fatalf("CopyOut after the child left: %d, %v", n, err)
 	}
 	// Freeing makes room again.
 	if err := e.mm.MAdvise(a, 8*pg, unix.MADV_DONTNEED); err != nil {

@@ -37,13 +37,15 @@ func (e *FaultError) Error() string {
 // already populated) and maps them, so that the thread can retry the access.
 //
 // at is the access that faulted, if the platform knows it; zero means
-// unknown. The platform calls HandleFault for faults on pages that are not
-// mapped (SEGV_MAPERR). Because mm maps every page with its VMA's full
-// permissions, a protection fault (SEGV_ACCERR) on a present page is a
-// genuine violation and needs no HandleFault; if the platform calls it
-// anyway, it must pass the access (ProtWrite or ProtExec), which is then
-// refused. A page that is already populated and mapped is not an error: a
-// sibling thread faulted it in first, and the thread simply retries.
+// unknown, and is what the caller passes for faults on pages that are not
+// mapped (SEGV_MAPERR): a page that is then found populated is not an
+// error (a sibling thread faulted it in first) and the thread simply
+// retries. For a protection fault (SEGV_ACCERR) the caller must pass a
+// nonzero access: ProtExec if the platform believes it was an instruction
+// fetch, else ProtWrite. Pages shared copy-on-write after Fork are mapped
+// without ProtWrite, so a protection fault on one of them in a writable
+// VMA breaks the sharing (see presentFault); other protection faults are
+// refused with SEGV_ACCERR.
 //
 // HandleFault returns nil when the thread should retry, a *FaultError when it
 // must get SIGSEGV or SIGBUS, unix.ENOMEM when memory ran out, and any other
@@ -52,7 +54,13 @@ func (mm *MemoryManager) HandleFault(addr uintptr, at platform.Prot) error {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
 	if addr < mm.minAddr || addr >= mm.maxAddr {
-		return &FaultError{Signo: unix.SIGSEGV, Code: SegvMapErr, Addr: addr}
+		// Outside the user range (the platform's own pages, the
+		// vsyscall page): the host's verdict stands.
+		code := int32(SegvMapErr)
+		if at != 0 {
+			code = SegvAccErr
+		}
+		return &FaultError{Signo: unix.SIGSEGV, Code: code, Addr: addr}
 	}
 	v := mm.vmaAt(addr)
 	if v == nil {
@@ -65,8 +73,8 @@ func (mm *MemoryManager) HandleFault(addr uintptr, at platform.Prot) error {
 		return &FaultError{Signo: unix.SIGSEGV, Code: SegvAccErr, Addr: addr}
 	}
 	page := pageRoundDown(addr)
-	if mm.pmaAt(page) != nil {
-		return nil
+	if p := mm.pmaAt(page); p != nil {
+		return mm.presentFault(v, p, addr, at)
 	}
 
 	// The window: aligned, inside v, inside the hole around page.
@@ -100,6 +108,52 @@ func (mm *MemoryManager) HandleFault(addr uintptr, at platform.Prot) error {
 	default:
 		return err
 	}
+}
+
+// presentFault handles a fault on a page that is populated, and so mapped
+// unless a sibling thread raced with the fault: p is its PMA, v its VMA,
+// and at (the access the platform reports, or zero) is allowed by v.
+//
+// A protection fault (at nonzero) on a cow page of a writable VMA is a
+// write: the platform maps such pages read-only, and reads and (in an
+// executable VMA) executions are allowed by that mapping, while an
+// execution in a VMA without ProtExec was refused by HandleFault already.
+// The platform's guess of the access does not have to be right:
+// HandleFault breaks the sharing of the window around addr and the
+// thread retries. A protection fault on a page that is not cow is
+// genuine only if v refuses some access the platform could have
+// misreported: a reported ProtExec in an executable, non-writable VMA can
+// only have been a write.
+//
+// Preconditions: mm.mu is locked for writing.
+func (mm *MemoryManager) presentFault(v *vma, p *pma, addr uintptr, at platform.Prot) error {
+	if at == 0 {
+		// A not-present fault that a sibling thread served first.
+		return nil
+	}
+	if p.cow && v.prot&platform.ProtWrite != 0 && at&^platform.ProtRead != 0 {
+		aligned := addr &^ (faultAround - 1)
+		ws := max(aligned, v.start)
+		we := min(aligned+faultAround, v.end)
+		err := mm.breakCOW(ws, we)
+		switch {
+		case err == nil:
+			return nil
+		case !isErrno(err):
+			return err
+		case !mm.pmaAt(pageRoundDown(addr)).cow:
+			// The faulting page itself was copied.
+			return nil
+		default:
+			return err
+		}
+	}
+	if at&platform.ProtExec != 0 && v.prot&platform.ProtWrite == 0 {
+		return &FaultError{Signo: unix.SIGSEGV, Code: SegvAccErr, Addr: addr}
+	}
+	// The access is allowed by the mapping as it is now: the page was
+	// remapped (COW broken, mprotect) after the fault.
+	return nil
 }
 
 // growStackLocked extends the growsdown VMA just above addr down to addr's

@@ -8,16 +8,20 @@ import (
 // clone(2) without CLONE_VM), reflected into newAS, which the child takes
 // ownership of.
 //
-// Private pages are copied now (copy-on-write is a later optimisation);
-// shared mappings share their pages and objects with the parent. VMAs marked
+// Private pages are shared copy-on-write: parent and child both hold them
+// in cow PMAs, mapped without ProtWrite, and the first write on either side
+// breaks the sharing (breakCOW). Shared mappings share their pages and
+// objects with the parent. VMAs marked
 // MADV_DONTFORK are left out; VMAs marked MADV_WIPEONFORK are mapped but get
 // no pages, so the child reads zeros. The child inherits the heap, the mmap
 // base and the stack limit.
 //
 // On error the child is released (and newAS with it).
 func (mm *MemoryManager) Fork(newAS platform.AddressSpace) (*MemoryManager, error) {
-	mm.mu.RLock()
-	defer mm.mu.RUnlock()
+	// For writing: the parent's private PMAs become cow and are remapped
+	// read-only.
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
 	child := newMM(mm.mf, newAS, mm.minAddr, mm.maxAddr)
 	child.mmapBase = mm.mmapBase
 	child.brkStart, child.brk = mm.brkStart, mm.brk
@@ -33,10 +37,10 @@ func (mm *MemoryManager) Fork(newAS platform.AddressSpace) (*MemoryManager, erro
 	return child, nil
 }
 
-// forkInto copies the VMAs and pages of mm into child.
+// forkInto copies the VMAs of mm into child and shares its pages with
+// child: private pages copy-on-write, shared pages as they are.
 //
-// Preconditions: mm.mu is locked for reading; child.mu is locked for
-// writing; child is empty.
+// Preconditions: mm.mu and child.mu are locked for writing; child is empty.
 func (mm *MemoryManager) forkInto(child *MemoryManager) error {
 	var err error
 	mm.vmas.Ascend(func(v *vma) bool {
@@ -49,24 +53,34 @@ func (mm *MemoryManager) forkInto(child *MemoryManager) error {
 		if v.wipeOnFork {
 			return true
 		}
+		// Make the parent's private pages in v cow, and read-only
+		// in its address space before the child can see them.
+		remap := false
+		for _, p := range mm.pmasIn(v.start, v.end) {
+			if p.private && !p.cow {
+				remap = true
+				break
+			}
+		}
 		ps := mm.pmasIn(v.start, v.end)
+		if remap {
+			ps = mm.isolatePMAs(v.start, v.end)
+			for _, p := range ps {
+				if p.private {
+					p.cow = true
+				}
+			}
+			if v.prot&platform.ProtWrite != 0 {
+				if err = mm.mapRange(v.start, v.end); err != nil {
+					return false
+				}
+			}
+		}
 		for _, p := range ps {
 			start, end := max(p.start, v.start), min(p.end, v.end)
 			fr := p.fileRange(start, end)
-			np := &pma{start: start, end: end, private: p.private}
-			if p.private {
-				cp, aerr := mm.mf.Allocate(fr.Length())
-				if aerr != nil {
-					err = aerr
-					return false
-				}
-				copy(mm.mf.Slice(cp), mm.mf.Slice(fr))
-				np.off = cp.Start
-			} else {
-				mm.mf.IncRef(fr)
-				np.off = fr.Start
-			}
-			child.insertPMA(np)
+			mm.mf.IncRef(fr)
+			child.insertPMA(&pma{start: start, end: end, off: fr.Start, private: p.private, cow: p.private})
 		}
 		if len(ps) > 0 && nv.prot != 0 {
 			if err = child.mapRange(nv.start, nv.end); err != nil {

@@ -33,17 +33,24 @@ func TestForkIsolation(t *testing.T) {
 	if got := c.read(t, 0x600000, 4); string(got) != "heap" {
 		t.Fatalf("child heap reads %q", got)
 	}
-	// Private pages were copied (4 populated by the fault-around window,
-	// 2 of heap); shared ones were not.
-	if u := e.mf.Usage().Allocated; u-before != 6*pg {
-		t.Fatalf("fork allocated %#x bytes, want %#x", u-before, 6*pg)
+	// Private pages are shared copy-on-write: fork allocated nothing.
+	if u := e.mf.Usage().Allocated; u != before {
+		t.Fatalf("fork allocated %#x bytes, want none", u-before)
 	}
 
 	c.write(t, priv, []byte("child"))
 	if got := e.read(t, priv, 14); string(got) != "parent private" {
 		t.Fatalf("child's private write seen by the parent: %q", got)
 	}
+	// The child's write copied its fault-around window (the 4-page VMA).
+	if u := e.mf.Usage().Allocated; u-before != 4*pg {
+		t.Fatalf("child's write allocated %#x bytes, want %#x", u-before, 4*pg)
+	}
 	e.write(t, priv+5, []byte("X"))
+	// The parent is the pages' only holder now: no copy.
+	if u := e.mf.Usage().Allocated; u-before != 4*pg {
+		t.Fatalf("parent's write after the child's copy allocated %#x bytes", u-before-4*pg)
+	}
 	if got := c.read(t, priv+5, 1); string(got) == "X" {
 		t.Fatal("parent's private write seen by the child")
 	}

@@ -109,7 +109,7 @@ func (mm *MemoryManager) access(addr uintptr, n int, mode ioMode, buf []byte, fo
 		segEnd := min(v.end, end)
 		populate := false
 		for cur < segEnd {
-			if p := mm.pmaAt(cur); p != nil {
+			if p := mm.pmaAt(cur); p != nil && (mode == ioRead || !p.cow) {
 				stop := min(p.end, segEnd)
 				b := mm.mf.Slice(p.fileRange(cur, stop))
 				switch mode {
@@ -124,7 +124,7 @@ func (mm *MemoryManager) access(addr uintptr, n int, mode ioMode, buf []byte, fo
 				cur = stop
 				continue
 			}
-			if v.mappable == nil && mode != ioWrite {
+			if v.mappable == nil && mode != ioWrite && mm.pmaAt(cur) == nil {
 				// Never-touched private anonymous memory is zero;
 				// reading or clearing it needs no pages.
 				stop := mm.nextPMAStart(cur, segEnd)
@@ -165,8 +165,10 @@ func (mm *MemoryManager) access(addr uintptr, n int, mode ioMode, buf []byte, fo
 }
 
 // populateForAccess populates the pages of [addr, end) inside the VMA
-// containing addr, for a kernel access that found addr unpopulated, and
-// returns how far from addr's page it got.
+// containing addr, for a kernel access that found addr unpopulated (or, for
+// a write, shared copy-on-write), and returns how far from addr's page it
+// got. For a write it also breaks the copy-on-write sharing of the pages
+// it populated.
 func (mm *MemoryManager) populateForAccess(addr, end uintptr, mode ioMode, force bool) (uintptr, error) {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
@@ -175,7 +177,20 @@ func (mm *MemoryManager) populateForAccess(addr, end uintptr, mode ioMode, force
 		return addr, unix.EFAULT
 	}
 	pe, _ := pageRoundUp(min(end, v.end))
-	return mm.populate(v, pageRoundDown(addr), pe)
+	ps := pageRoundDown(addr)
+	filled, err := mm.populate(v, ps, pe)
+	if mode != ioRead && filled > ps {
+		if cerr := mm.breakCOW(ps, filled); cerr != nil {
+			// The copy stops at the first page still cow.
+			for cur := ps; cur < filled; cur += PageSize {
+				if p := mm.pmaAt(cur); p != nil && p.cow {
+					return cur, cerr
+				}
+			}
+			return filled, cerr
+		}
+	}
+	return filled, err
 }
 
 // IOVec is one struct iovec.

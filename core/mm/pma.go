@@ -20,11 +20,30 @@ type pma struct {
 
 	// private is true when the pages belong to this address space alone
 	// (anonymous private memory, or private copies of a Mappable's pages);
-	// fork copies them. Otherwise they are a Mappable's pages.
+	// fork shares them copy-on-write. Otherwise they are a Mappable's
+	// pages.
 	private bool
+
+	// cow is set on a private pma whose pages may also be held by another
+	// address space's private pma (they were shared by Fork). Such pages
+	// are mapped without ProtWrite, and any write to them (the
+	// application's, through HandleFault, or the kernel's, through
+	// CopyOut and friends) first breaks the sharing with breakCOW. A cow
+	// pma's pages whose memory-file reference count is one are no longer
+	// shared; breakCOW then only clears the flag.
+	cow bool
 }
 
 func pmaLess(a, b *pma) bool { return a.start < b.start }
+
+// mapProt returns the permissions p's pages get in the AddressSpace under v:
+// v's, without ProtWrite while the pages are shared copy-on-write.
+func (p *pma) mapProt(v *vma) platform.Prot {
+	if p.cow {
+		return v.prot &^ platform.ProtWrite
+	}
+	return v.prot
+}
 
 // fileRange returns the memory-file range of p's sub-range [start, end).
 func (p *pma) fileRange(start, end uintptr) memfile.Range {
@@ -84,7 +103,7 @@ func (mm *MemoryManager) splitPMAAt(addr uintptr) {
 	if p == nil || p.start == addr {
 		return
 	}
-	np := &pma{start: addr, end: p.end, off: p.off + uint64(addr-p.start), private: p.private}
+	np := &pma{start: addr, end: p.end, off: p.off + uint64(addr-p.start), private: p.private, cow: p.cow}
 	p.end = addr
 	mm.pmas.ReplaceOrInsert(np)
 }
@@ -121,14 +140,14 @@ func (mm *MemoryManager) insertPMA(p *pma) {
 		prev = q
 		return false
 	})
-	if prev != nil && prev.end == p.start && prev.private == p.private &&
+	if prev != nil && prev.end == p.start && prev.private == p.private && prev.cow == p.cow &&
 		prev.off+uint64(prev.end-prev.start) == p.off {
 		prev.end = p.end
 		p = prev
 	} else {
 		mm.pmas.ReplaceOrInsert(p)
 	}
-	if next, ok := mm.pmas.Get(&pma{start: p.end}); ok && next.private == p.private &&
+	if next, ok := mm.pmas.Get(&pma{start: p.end}); ok && next.private == p.private && next.cow == p.cow &&
 		p.off+uint64(p.end-p.start) == next.off {
 		mm.pmas.Delete(next)
 		p.end = next.end
@@ -136,7 +155,8 @@ func (mm *MemoryManager) insertPMA(p *pma) {
 }
 
 // mapRange reflects [start, end) into the AddressSpace: the PMAs there are
-// mapped with their VMAs' permissions, or unmapped under PROT_NONE VMAs.
+// mapped with their VMAs' permissions (less ProtWrite for cow PMAs), or
+// unmapped under PROT_NONE VMAs.
 // Holes are left alone (they are already unmapped).
 //
 // Preconditions: mm.mu is locked for writing; [start, end) is page-aligned.
@@ -149,7 +169,7 @@ func (mm *MemoryManager) mapRange(start, end uintptr) error {
 			if v.prot == 0 {
 				err = mm.as.Unmap(ps, pe-ps)
 			} else {
-				err = mm.as.MapFile(ps, mm.mf.FD(), int64(p.off+uint64(ps-p.start)), pe-ps, v.prot)
+				err = mm.as.MapFile(ps, mm.mf.FD(), int64(p.off+uint64(ps-p.start)), pe-ps, p.mapProt(v))
 			}
 			if err != nil {
 				return fmt.Errorf("mm: reflecting [%#x, %#x) into the address space: %w", ps, pe, err)

@@ -332,7 +332,7 @@ func checkInvariants(t testing.TB, mm *MemoryManager, as *fakeAS) {
 				return false
 			}
 			if v.prot != 0 {
-				want[a] = fakePage{int64(p.off + uint64(a-p.start)), v.prot}
+				want[a] = fakePage{int64(p.off + uint64(a-p.start)), p.mapProt(v)}
 			}
 		}
 		return true

@@ -123,6 +123,16 @@ type Stop struct {
 	Signo int
 	Code  int32
 	Addr  uintptr
+
+	// Access is the access that caused a fault (StopFault), as far as
+	// the platform can tell: ProtRead, ProtWrite or ProtExec, or zero if
+	// it does not know. A platform that reports SIGSEGV with SEGV_ACCERR
+	// (a protection fault on a mapped page) sets it to ProtExec when the
+	// fault was an instruction fetch and to ProtWrite otherwise (a read
+	// of a mapped page never faults on x86-64), so that the kernel can
+	// tell writes to copy-on-write pages, which it resolves, from real
+	// violations; a guess is enough (see mm.HandleFault).
+	Access Prot
 }
 
 // Context runs one application thread.

@@ -106,7 +106,11 @@
 //     that state), resumes with PTRACE_SYSEMU, and waits for that one
 //     thread with wait4(tid, __WALL). A syscall stop is StopSyscall. A
 //     SIGSEGV, SIGBUS, SIGFPE, SIGILL or SIGTRAP that the host raised for
-//     an instruction (si_code > 0) is StopFault. Interrupt's SIGCHLD, sent
+//     an instruction (si_code > 0) is StopFault; for a protection fault
+//     (SIGSEGV, SEGV_ACCERR) Stop.Access is guessed from rip, since ptrace
+//     does not expose the page-fault error code (faultAccess in thread.go):
+//     ProtExec if the address is rip (or the next page, for an instruction
+//     that straddles it), ProtWrite otherwise. Interrupt's SIGCHLD, sent
 //     by tgkill from Ward, is StopInterrupted. Any other signal is
 //     StopSignal. The signal is always suppressed, because the thread is
 //     resumed with signal 0, so nothing is ever delivered to a stub. Before

@@ -154,7 +154,34 @@ func (t *thread) run(c *context, st *platform.State) (platform.Stop, error) {
 	if err != nil {
 		return platform.Stop{}, err
 	}
-	return stop, t.save(st)
+	err = t.save(st)
+	if stop.Reason == platform.StopFault {
+		stop.Access = faultAccess(stop, st.Regs.Rip)
+	}
+	return stop, err
+}
+
+// segvAccErr is SEGV_ACCERR, the si_code of a protection fault.
+const segvAccErr = 2
+
+// faultAccess guesses the access of a fault from its stop and the thread's
+// instruction pointer: ptrace does not expose the page-fault error code.
+// Only protection faults (SIGSEGV with SEGV_ACCERR) are classified: a read
+// of a mapped page never faults on x86-64, so such a fault is an
+// instruction fetch if the address is the instruction's own (rip, or the
+// start of the next page for an instruction that straddles it) and a
+// write otherwise. Other faults report zero (unknown).
+func faultAccess(stop platform.Stop, rip uint64) platform.Prot {
+	if stop.Signo != int(unix.SIGSEGV) || stop.Code != segvAccErr {
+		return 0
+	}
+	const pageSize, maxInsnLen = 4096, 15
+	addr := uint64(stop.Addr)
+	nextPage := (rip + pageSize) &^ (pageSize - 1)
+	if addr == rip || (addr == nextPage && addr-rip < maxInsnLen) {
+		return platform.ProtExec
+	}
+	return platform.ProtWrite
 }
 
 // wait resumes the thread with PTRACE_SYSEMU until it stops for a reason to

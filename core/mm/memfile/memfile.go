@@ -291,6 +291,46 @@ func (f *File) DecRef(r Range) {
 	f.mergeRefs(r)
 }
 
+// RefRuns calls fn, in order, for each maximal run of r whose pages have
+// the same reference count, with that count. fn must not call into f.
+//
+// Preconditions: every page of r is allocated (the caller holds a reference
+// on it).
+func (f *File) RefRuns(r Range, fn func(run Range, refs int64)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.checkRange(r)
+	cur := Range{Start: r.Start, End: r.Start}
+	var curRefs int64
+	visit := func(s *refSeg) {
+		lo, hi := max(s.start, r.Start), min(s.end, r.End)
+		if lo >= hi {
+			return
+		}
+		if cur.End == lo && curRefs == s.refs && cur.Length() > 0 {
+			cur.End = hi
+			return
+		}
+		if cur.Length() > 0 {
+			fn(cur, curRefs)
+		}
+		cur, curRefs = Range{Start: lo, End: hi}, s.refs
+	}
+	f.refs.DescendLessOrEqual(&refSeg{start: r.Start}, func(s *refSeg) bool {
+		if s.start < r.Start {
+			visit(s)
+		}
+		return false
+	})
+	f.refs.AscendRange(&refSeg{start: r.Start}, &refSeg{start: r.End}, func(s *refSeg) bool {
+		visit(s)
+		return true
+	})
+	if cur.Length() > 0 {
+		fn(cur, curRefs)
+	}
+}
+
 // Close unmaps and closes the file. Ranges still allocated are lost.
 func (f *File) Close() error {
 	f.mu.Lock()

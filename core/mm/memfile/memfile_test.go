@@ -173,3 +173,40 @@ func BenchmarkAllocateFree(b *testing.B) {
 		f.DecRef(r)
 	}
 }
+
+func TestRefRuns(t *testing.T) {
+	f := newTestFile(t, 1<<30)
+	r, _ := f.Allocate(8 * PageSize)
+	f.IncRef(Range{r.Start + 2*PageSize, r.Start + 5*PageSize})
+	f.IncRef(Range{r.Start + 3*PageSize, r.Start + 4*PageSize})
+	type run struct {
+		r    Range
+		refs int64
+	}
+	var got []run
+	f.RefRuns(Range{r.Start + PageSize, r.Start + 7*PageSize}, func(x Range, n int64) {
+		got = append(got, run{x, n})
+	})
+	p := func(i uint64) uint64 { return r.Start + i*PageSize }
+	want := []run{
+		{Range{p(1), p(2)}, 1},
+		{Range{p(2), p(3)}, 2},
+		{Range{p(3), p(4)}, 3},
+		{Range{p(4), p(5)}, 2},
+		{Range{p(5), p(7)}, 1},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("RefRuns = %v, want %v", got, want)
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("RefRuns = %v, want %v", got, want)
+		}
+	}
+	f.DecRef(Range{p(3), p(4)})
+	f.DecRef(Range{p(2), p(5)})
+	f.DecRef(r)
+	if u := f.Usage(); u.Allocated != 0 {
+		t.Fatalf("leak: %+v", u)
+	}
+}

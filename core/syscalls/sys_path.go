@@ -209,44 +209,43 @@ func mknodAt(t *kernel.Task, dirfd int32, pathAddr uintptr, mode uint32, dev uin
 	})
 }
 
+// pathPair is the two paths of rename and link, each with where it starts.
+type pathPair struct {
+	oldAt, newAt     vfs.Location
+	oldPath, newPath string
+}
+
+// twoPaths reads the old and new path arguments of rename and link.
+func twoPaths(t *kernel.Task, olddirfd int32, oldAddr uintptr, oldMayBeEmpty bool, newdirfd int32, newAddr uintptr) (pathPair, error) {
+	var p pathPair
+	var err error
+	if p.oldPath, err = copyInPath(t, oldAddr, oldMayBeEmpty); err != nil {
+		return p, err
+	}
+	if p.newPath, err = copyInPath(t, newAddr, false); err != nil {
+		return p, err
+	}
+	if p.oldAt, err = startAt(t, olddirfd, p.oldPath); err != nil {
+		return p, err
+	}
+	p.newAt, err = startAt(t, newdirfd, p.newPath)
+	return p, err
+}
+
 func renameAt(t *kernel.Task, olddirfd int32, oldAddr uintptr, newdirfd int32, newAddr uintptr, flags uint32) error {
-	oldPath, err := copyInPath(t, oldAddr, false)
+	p, err := twoPaths(t, olddirfd, oldAddr, false, newdirfd, newAddr)
 	if err != nil {
 		return err
 	}
-	newPath, err := copyInPath(t, newAddr, false)
-	if err != nil {
-		return err
-	}
-	oldAt, err := startAt(t, olddirfd, oldPath)
-	if err != nil {
-		return err
-	}
-	newAt, err := startAt(t, newdirfd, newPath)
-	if err != nil {
-		return err
-	}
-	return fsctx(t).VFS.Rename(vfsCreds(t), oldAt, oldPath, newAt, newPath, flags)
+	return fsctx(t).VFS.Rename(vfsCreds(t), p.oldAt, p.oldPath, p.newAt, p.newPath, flags)
 }
 
 func linkAt(t *kernel.Task, olddirfd int32, oldAddr uintptr, newdirfd int32, newAddr uintptr, flags int) error {
-	oldPath, err := copyInPath(t, oldAddr, flags&unix.AT_EMPTY_PATH != 0)
+	p, err := twoPaths(t, olddirfd, oldAddr, flags&unix.AT_EMPTY_PATH != 0, newdirfd, newAddr)
 	if err != nil {
 		return err
 	}
-	newPath, err := copyInPath(t, newAddr, false)
-	if err != nil {
-		return err
-	}
-	oldAt, err := startAt(t, olddirfd, oldPath)
-	if err != nil {
-		return err
-	}
-	newAt, err := startAt(t, newdirfd, newPath)
-	if err != nil {
-		return err
-	}
-	return fsctx(t).VFS.Link(vfsCreds(t), oldAt, oldPath, newAt, newPath, flags)
+	return fsctx(t).VFS.Link(vfsCreds(t), p.oldAt, p.oldPath, p.newAt, p.newPath, flags)
 }
 
 func symlinkAt(t *kernel.Task, targetAddr uintptr, dirfd int32, pathAddr uintptr) error {

@@ -282,7 +282,14 @@ func (k *Kernel) sendSignalLocked(tg *ThreadGroup, target *Task, sig int, info *
 		tg.discardPendingLocked(stopSignals)
 		k.continueGroupLocked(tg)
 	}
-	if leader.ignoredLocked(sig) {
+	// An ignored signal is dropped, unless it is blocked: the handler
+	// may change before it is unblocked, and sigwait/signalfd may take it
+	// (Linux's sig_ignored).
+	blocker := leader
+	if target != nil {
+		blocker = target
+	}
+	if leader.ignoredLocked(sig) && blocker.sigmask&sigBit(sig) == 0 {
 		return
 	}
 	// wants reports whether a thread may take the signal now.
@@ -329,6 +336,7 @@ func (k *Kernel) sendSignalLocked(tg *ThreadGroup, target *Task, sig int, info *
 	} else {
 		tg.wakeSigWaitersLocked(sig) // rt_sigtimedwait (signal_wait.go)
 	}
+	tg.notifySignalWatchersLocked() // signalfd (signal_watch.go)
 	if taker != nil {
 		taker.Interrupt()
 	}

@@ -29,6 +29,10 @@ type ThreadGroup struct {
 	// or the low byte of clone's flags).
 	exitSignal int
 
+	// signalWatchers are called when a signal becomes pending (signalfd;
+	// see signal_watch.go).
+	signalWatchers map[*func()]struct{}
+
 	// parentDeathSignal is sent to this process when its parent ends
 	// (prctl PR_SET_PDEATHSIG; 0 for none). Cleared by fork and by exec
 	// of a set-ID program (Ward has none).

@@ -7,42 +7,6 @@ import (
 	"testing"
 )
 
-// tmpfsConfig writes a sandbox config like the default one, with a tmpfs
-// on /dev/shm, and returns its path.
-func tmpfsConfig(t *testing.T) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), "files.hcl")
-	const cfg = `
-platform "ptrace" {}
-root {
-  type  = "overlay"
-  lower = "/"
-}
-mount "/proc" {
-  type = "proc"
-}
-mount "/dev" {
-  type = "dev"
-}
-mount "/dev/shm" {
-  type = "tmpfs"
-}
-network "none" {}
-process {
-  args        = ["/bin/sh"]
-  inherit_env = true
-  user {
-    uid = 0
-    gid = 0
-  }
-}
-`
-	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // TestFilesProbe runs a static C program over the rest of the file
 // surface: sendfile, splice, tee, copy_file_range, fallocate,
 // memfd_create, openat2 and its RESOLVE_ flags, O_TMPFILE, FIFOs with
@@ -60,7 +24,7 @@ func TestFilesProbe(t *testing.T) {
 	}{
 		{"native", []string{probe}, false},
 		{"ward-overlay", []string{wardBinary(t), "run", "--", probe}, false},
-		{"ward-tmpfs", []string{wardBinary(t), "run", "--config", tmpfsConfig(t), "--", probe, "/dev/shm"}, true},
+		{"ward-tmpfs", []string{wardBinary(t), "run", "--config", shmConfig(t), "--", probe, "/dev/shm"}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -149,7 +113,7 @@ func TestFilesPython(t *testing.T) {
 	}{
 		{"native", []string{"/usr/bin/python3", "-c", filesPython}},
 		{"ward-overlay", []string{wardBinary(t), "run", "--", "/usr/bin/python3", "-c", filesPython}},
-		{"ward-tmpfs", []string{wardBinary(t), "run", "--config", tmpfsConfig(t), "--", "/usr/bin/python3", "-c", filesPython, "/dev/shm"}},
+		{"ward-tmpfs", []string{wardBinary(t), "run", "--config", shmConfig(t), "--", "/usr/bin/python3", "-c", filesPython, "/dev/shm"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -75,10 +75,10 @@ func TestThreadsProbe(t *testing.T) {
 	}
 }
 
-// shmConfig writes a sandbox config: the default one plus a tmpfs on
-// /dev/shm, where POSIX semaphores (sem_open, Python's multiprocessing
-// locks) live. The default config has no /dev/shm yet (see
-// docs/kernel.md).
+// shmConfig writes a sandbox config with an explicit tmpfs on /dev/shm,
+// where POSIX semaphores (sem_open, Python's multiprocessing locks) and
+// O_TMPFILE files live, so those tests do not depend on the default
+// config.
 func shmConfig(t *testing.T) string {
 	t.Helper()
 	return writeFile(t, t.TempDir(), "shm.hcl", `

@@ -123,6 +123,13 @@ func (f *fakeAS) translate(addr uintptr, at platform.Prot) (uint64, bool) {
 	return uint64(p.off) + uint64(addr%pg), true
 }
 
+// generation counts the changes made to the page table so far.
+func (f *fakeAS) generation() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.maps + f.unmaps
+}
+
 func (f *fakeAS) mapped() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -130,20 +137,24 @@ func (f *fakeAS) mapped() int {
 }
 
 // appAccess plays the application touching one byte: it faults into
-// mm.HandleFault (at most once per byte, as a retried instruction would) and
-// returns the byte's memory-file offset, or the fault's error.
+// mm.HandleFault and retries, as a faulting instruction would. A fault may
+// recur only when the address space changed since the fault was taken (a
+// concurrent fork write-protecting the page, say); one that recurs on an
+// unchanged address space means HandleFault did not do its job.
 func appAccess(mm *MemoryManager, f *fakeAS, addr uintptr, at platform.Prot) (uint64, error) {
+	gen := -1
 	for try := 0; ; try++ {
 		if off, ok := f.translate(addr, at); ok {
 			return off, nil
 		}
-		if try > 0 {
+		if try > 0 && (f.generation() == gen || try > 100) {
 			return 0, fmt.Errorf("fault at %#x persists after HandleFault", addr)
 		}
 		// A real MMU says MAPERR or ACCERR; pass the access only when
 		// the page is present, like the contract asks.
 		f.mu.Lock()
 		_, present := f.pages[pageRoundDown(addr)]
+		gen = f.maps + f.unmaps
 		f.mu.Unlock()
 		hint := platform.Prot(0)
 		if present {

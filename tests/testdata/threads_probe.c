@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -568,12 +569,19 @@ static void check_job_control(void) {
 	sa.sa_sigaction = chld_handler;
 	sa.sa_flags = SA_SIGINFO | SA_RESTART;
 	sigaction(SIGCHLD, &sa, NULL);
+	// The child gets a process group of its own: the kernel discards
+	// SIGTSTP sent to an orphaned process group, and the probe's own group
+	// is orphaned when whoever started it has gone (a background job).
+	// It dies with the probe, whatever check fails.
 	pid_t pid = fork();
 	if (pid == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		pthread_t th;
 		pthread_create(&th, NULL, count_forever, (void *)&counts[1]);
 		count_forever((void *)&counts[0]);
 	}
+	setpgid(pid, pid);
 	msleep(50);
 	int st;
 	kill(pid, SIGSTOP);

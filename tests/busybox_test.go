@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -189,5 +190,27 @@ func TestWritesStayInSandbox(t *testing.T) {
 	}
 	if _, err := os.Stat("/etc/os-release"); err != nil {
 		t.Errorf("the host lost /etc/os-release: %v", err)
+	}
+}
+
+// TestStdoutRedirectedToFile runs ward with its stdout redirected to a file
+// by a shell that writes there before and after: the sandbox's output must
+// land between the two, at the offset it shares with the shell, as any
+// program's would (it used to start at offset 0 and overwrite).
+func TestStdoutRedirectedToFile(t *testing.T) {
+	needBusybox(t)
+	out := filepath.Join(t.TempDir(), "out")
+	script := `{ echo one; "$WARD" run -- /bin/busybox sh -c 'echo two; echo three >&2' 2>&1; echo four; } > "$OUT"`
+	cmd := exec.Command("/bin/sh", "-c", script)
+	cmd.Env = append(os.Environ(), "OUT="+out, "WARD="+wardBinary(t))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	got, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != "one\ntwo\nthree\nfour\n" {
+		t.Errorf("file holds %q, want one two three four, a line each", got)
 	}
 }

@@ -130,6 +130,9 @@ func (fd *FileDescription) Read(b Blocker, dst []byte) (int, error) {
 	}
 	fd.mu.Lock()
 	defer fd.mu.Unlock()
+	if o, ok := fd.impl.(OffsetOwner); ok {
+		return o.ReadCurrent(fd.blocker(b), dst)
+	}
 	n, err := fd.impl.Read(fd.blocker(b), dst, fd.off)
 	fd.off += int64(n)
 	return n, err
@@ -160,6 +163,9 @@ func (fd *FileDescription) Write(b Blocker, src []byte) (int, error) {
 	}
 	fd.mu.Lock()
 	defer fd.mu.Unlock()
+	if o, ok := fd.impl.(OffsetOwner); ok {
+		return o.WriteCurrent(fd.blocker(b), src)
+	}
 	if fd.flags.Load()&unix.O_APPEND != 0 {
 		n, err := fd.impl.Write(fd.blocker(b), src, -1)
 		if st, serr := fd.impl.Stat(); serr == nil {
@@ -201,6 +207,9 @@ func (fd *FileDescription) Seek(offset int64, whence int) (int64, error) {
 	}
 	fd.mu.Lock()
 	defer fd.mu.Unlock()
+	if o, ok := fd.impl.(OffsetOwner); ok {
+		return o.SeekCurrent(offset, whence)
+	}
 	var base int64
 	switch whence {
 	case unix.SEEK_SET:

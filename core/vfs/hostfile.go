@@ -97,6 +97,64 @@ func NewHostFile(hostFD int) (FileImpl, error) {
 	return fd.impl, nil
 }
 
+// OffsetOwner is implemented by a FileImpl whose file offset is kept
+// outside its description. An imported host descriptor is one: Ward's
+// stdout redirected to a file shares its offset with the shell that
+// started Ward, so the sandbox's writes must land at that offset and move
+// it, as an inherited descriptor's would, instead of starting again at 0.
+// The description's Read, Write and Seek go to these methods; ReadAt and
+// WriteAt still use Read and Write with an explicit offset.
+type OffsetOwner interface {
+	// ReadCurrent reads at the owned offset and advances it.
+	ReadCurrent(b Blocker, dst []byte) (int, error)
+
+	// WriteCurrent writes at the owned offset (or appends, if the
+	// owner's description says so) and advances it.
+	WriteCurrent(b Blocker, src []byte) (int, error)
+
+	// SeekCurrent sets the owned offset, as lseek(2).
+	SeekCurrent(offset int64, whence int) (int64, error)
+}
+
+// ReadCurrent implements OffsetOwner for a regular host file.
+func (f *hostFile) ReadCurrent(_ Blocker, dst []byte) (int, error) {
+	n, err := unix.Read(f.fd, dst)
+	if n < 0 {
+		n = 0
+	}
+	return n, err
+}
+
+// WriteCurrent implements OffsetOwner: write(2) on the shared host
+// description, whose O_APPEND (set by a shell's >>) the host honours.
+func (f *hostFile) WriteCurrent(_ Blocker, src []byte) (int, error) {
+	done := 0
+	for done < len(src) {
+		n, err := unix.Write(f.fd, src[done:])
+		if n > 0 {
+			done += n
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return done, nil
+}
+
+// SeekCurrent implements OffsetOwner.
+func (f *hostFile) SeekCurrent(offset int64, whence int) (int64, error) {
+	return unix.Seek(f.fd, offset, whence)
+}
+
 // Stream reports whether the host file has no offset.
 func (f *hostFile) Stream() bool {
 	typ := f.stat.Mode & unix.S_IFMT

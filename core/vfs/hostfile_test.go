@@ -151,3 +151,47 @@ func TestHostTerminal(t *testing.T) {
 		t.Errorf("tty read = %q, %v", buf[:n], err)
 	}
 }
+
+// TestHostRegularFileSharesOffset checks that an imported regular file
+// (Ward's stdout redirected to a file) reads, writes and seeks at the
+// offset it shares with the host descriptor, as an inherited descriptor
+// does, so output around Ward's own is neither overwritten nor lost.
+func TestHostRegularFileSharesOffset(t *testing.T) {
+	path := t.TempDir() + "/out"
+	hfd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(hfd)
+	unix.Write(hfd, []byte("before\n"))
+	f, err := vfs.ImportHostFD(hfd, vfs.HostFileOptions{Flags: unix.O_RDWR})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.DecRef()
+	if n, err := f.Write(nil, []byte("inside\n")); n != 7 || err != nil {
+		t.Fatalf("write = %d, %v", n, err)
+	}
+	unix.Write(hfd, []byte("after\n"))
+	if off, err := f.Seek(0, unix.SEEK_CUR); off != 20 || err != nil {
+		t.Errorf("lseek(SEEK_CUR) = %d, %v; want 20, the host's offset", off, err)
+	}
+	if off, err := f.Seek(7, unix.SEEK_SET); off != 7 || err != nil {
+		t.Fatalf("lseek(7) = %d, %v", off, err)
+	}
+	buf := make([]byte, 7)
+	if n, err := f.Read(nil, buf); string(buf[:n]) != "inside\n" || err != nil {
+		t.Errorf("read = %q, %v", buf[:n], err)
+	}
+	if off, _ := unix.Seek(hfd, 0, unix.SEEK_CUR); off != 14 {
+		t.Errorf("host offset after the sandbox's read = %d, want 14", off)
+	}
+	if n, err := f.ReadAt(nil, buf[:6], 0); string(buf[:n]) != "before" || err != nil {
+		t.Errorf("pread = %q, %v", buf[:n], err)
+	}
+	got := make([]byte, 64)
+	n, _ := unix.Pread(hfd, got, 0)
+	if string(got[:n]) != "before\ninside\nafter\n" {
+		t.Errorf("file = %q", got[:n])
+	}
+}

@@ -352,6 +352,14 @@ func (t *Task) handleFault(m *mm.MemoryManager, stop platform.Stop) {
 			}
 		}
 		err := m.HandleFault(stop.Addr, at)
+		if t.k.strace != nil {
+			result := "ok"
+			if err != nil {
+				result = err.Error()
+			}
+			t.k.StraceLine(fmt.Sprintf("[%d] page fault at %#x (rip %#x, code %d, access %v): %s\n",
+				t.tid, stop.Addr, t.state.Regs.Rip, stop.Code, at, result))
+		}
 		if err == nil {
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/seed-a9fb2a21/ward/core/platform"
 	"golang.org/x/sys/unix"
@@ -225,14 +226,32 @@ func (a *addressSpace) flush(t *thread) error {
 //
 // Preconditions: a.mu is held.
 func (a *addressSpace) applyPending(in injector) error {
+	stats.flushOps.Add(int64(len(a.pending)))
+	calls := make([]call, 0, len(a.pending))
 	for _, o := range a.pending {
-		fd := -1
-		if !o.unmap {
-			fd = a.held[o.file]
+		if o.unmap {
+			calls = append(calls, call{nr: unix.SYS_MUNMAP, args: [6]uintptr{o.addr, o.length}})
+			continue
 		}
-		if err := a.apply(in, o, fd); err != nil {
+		sfd, err := a.stubFD(in, o.file, a.held[o.file])
+		if err != nil {
 			return err
 		}
+		calls = append(calls, call{nr: unix.SYS_MMAP, args: [6]uintptr{o.addr, o.length, uintptr(o.prot),
+			unix.MAP_SHARED | unix.MAP_FIXED, uintptr(sfd), uintptr(o.offset)}})
+	}
+	err := in.batch(calls)
+	var be *batchError
+	if errors.As(err, &be) {
+		o := a.pending[be.index]
+		what := fmt.Sprintf("munmap(%#x, %#x)", o.addr, o.length)
+		if !o.unmap {
+			what = fmt.Sprintf("mmap(%#x, %#x, %#x, %#x)", o.addr, o.length, o.prot, o.offset)
+		}
+		return fmt.Errorf("ptrace: stub %d: queued %s: %w", a.stub.pid, what, be.errno)
+	}
+	if err != nil {
+		return fmt.Errorf("ptrace: stub %d: applying %d queued mappings: %w", a.stub.pid, len(calls), err)
 	}
 	return nil
 }
@@ -254,8 +273,10 @@ func (a *addressSpace) closeHeld() {
 // Preconditions: a.mu is held.
 func (a *addressSpace) run(f func(injector) error) error {
 	if t := a.tracers[int32(unix.Gettid())]; t != nil && !t.dead {
+		defer stats.directInject.add(time.Now())
 		return f(&direct{t: t, tmpl: &a.stub.regs})
 	}
+	defer stats.masterInject.add(time.Now())
 	return a.p.m.do(func() error {
 		if a.released.Load() {
 			return errReleased

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/seed-a9fb2a21/ward/core/platform"
 	"golang.org/x/sys/unix"
@@ -58,6 +59,7 @@ func (c *context) Switch(as platform.AddressSpace, st *platform.State) (platform
 	if c.released {
 		return platform.Stop{}, errors.New("ptrace: Switch on a released context")
 	}
+	defer stats.switches.add(time.Now())
 	a, ok := as.(*addressSpace)
 	if !ok || a.p != c.p {
 		return platform.Stop{}, fmt.Errorf("ptrace: Switch into a foreign address space %T", as)
@@ -75,6 +77,7 @@ func (c *context) Switch(as platform.AddressSpace, st *platform.State) (platform
 		c.last = t
 	}
 	if !a.flushed.Load() {
+		defer stats.flushes.add(time.Now())
 		// The first Switch into the address space applies what
 		// MapFile and Unmap queued, from this thread's own stub thread.
 		t.follow()
@@ -99,7 +102,9 @@ func (c *context) thread(a *addressSpace, tracer int32) (*thread, error) {
 			delete(c.threads, k)
 		}
 	}
+	start := time.Now()
 	t, err := newThread(a, tracer)
+	stats.newThreads.add(start)
 	if err != nil {
 		return nil, err
 	}
@@ -127,6 +132,7 @@ func (c *context) Release() {
 		return
 	}
 	c.released = true
+	defer stats.ctxReleases.add(time.Now())
 	tracer := int32(unix.Gettid())
 	for k, t := range c.threads {
 		if k.tracer == tracer && !k.as.released.Load() {

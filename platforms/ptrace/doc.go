@@ -34,7 +34,8 @@
 // reach the filter: PTRACE_SYSEMU stops them first.
 //
 // The stub's code is an idle loop of pause(2) (where new threads wait), a
-// "syscall; int3" slot, and a clone slot whose child jumps to the idle loop.
+// "syscall; int3" slot, a clone slot whose child jumps to the idle loop, and
+// a batch slot that runs a table of system calls from the scratch page.
 // To inject a system call, a tracer sets the registers of a stopped stub
 // thread (rip at a slot, rax the number, the arguments), continues it with
 // PTRACE_CONT and waits for the SIGTRAP of the int3; rax then holds the
@@ -64,8 +65,14 @@
 //     be observed: the kernel reaches application memory through the memory
 //     file. A queued MapFile holds a duplicate of Ward's descriptor until
 //     then.
+//   - The queue is applied in one round trip: the stub's batch slot runs a
+//     table of system calls that Ward writes into its scratch page
+//     (stub_batch.go).
 //   - Release kills the stub at once (it can never run again) and reaps its
 //     threads on a goroutine of its own; Close waits for every reaper.
+//
+// Counters of these operations (stats.go) are printed to standard error
+// when Ward exits if WARD_PTRACE_STATS is set in Ward's environment.
 //
 // # Descriptors
 //

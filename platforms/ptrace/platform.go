@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/seed-a9fb2a21/ward/core/platform"
 	"github.com/seed-a9fb2a21/ward/core/registry"
@@ -145,6 +146,7 @@ func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
 		return nil, err
 	}
 	if s == nil {
+		defer stats.poolMisses.add(time.Now())
 		err := p.m.do(func() error {
 			var err error
 			s, err = startStub(p.image)
@@ -155,6 +157,7 @@ func (p *Platform) NewAddressSpace() (platform.AddressSpace, error) {
 		}
 	}
 	a := newAddressSpace(p, s)
+	stats.addressSpaces.Add(1)
 	p.mu.Lock()
 	closed := p.closed
 	if !closed {
@@ -202,6 +205,7 @@ func (p *Platform) Close() error {
 		return nil
 	}
 	p.closed = true
+	reportStats()
 	spaces := p.spaces
 	p.spaces = nil
 	p.mu.Unlock()

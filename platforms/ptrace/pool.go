@@ -4,6 +4,7 @@ package ptrace
 
 import (
 	"errors"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -101,6 +102,7 @@ func (p *Platform) refill() {
 //
 // Preconditions: on the master goroutine.
 func (p *Platform) startPooled() (*stub, error) {
+	defer stats.stubStarts.add(time.Now())
 	s, err := startStub(p.image)
 	if err != nil {
 		return nil, err

@@ -193,12 +193,34 @@ type injector interface {
 	// result.
 	inject(nr uintptr, args ...uintptr) (uintptr, error)
 
+	// batch makes the thread execute calls in one round trip
+	// (injectBatch); a *batchError says which call failed.
+	batch(calls []call) error
+
 	// tid is the thread, for PTRACE_PEEKDATA and PTRACE_POKEDATA.
 	tid() int32
 }
 
 func (s *stub) inject(nr uintptr, args ...uintptr) (uintptr, error) { return s.syscall(nr, args...) }
 func (s *stub) tid() int32                                          { return s.pid }
+
+// batch is injectBatch into the leader, under the watchdog like syscallAt.
+//
+// Preconditions: as for syscall.
+func (s *stub) batch(calls []call) error {
+	if s.dead {
+		return fmt.Errorf("ptrace: stub %d: %w", s.pid, errStubDied)
+	}
+	s.injecting.Store(true)
+	s.watchdog.Reset(injectWatchdog)
+	err := injectBatch(s.pid, s.pid, &s.regs, calls)
+	s.injecting.Store(false)
+	s.watchdog.Stop()
+	if errors.Is(err, errStubDied) {
+		s.dead = true
+	}
+	return err
+}
 
 // direct injects into an application thread of the stub from its own
 // tracer, which is the calling OS thread: a task goroutine that is handling a
@@ -216,13 +238,24 @@ type direct struct {
 
 func (d *direct) inject(nr uintptr, args ...uintptr) (uintptr, error) {
 	r, err := injectSyscall(d.t.tid, d.tmpl, syscallSlot, syscallTrap, nr, args...)
+	d.checkDied(err)
+	return r, err
+}
+
+func (d *direct) batch(calls []call) error {
+	err := injectBatch(d.t.pid, d.t.tid, d.tmpl, calls)
+	d.checkDied(err)
+	return err
+}
+
+// checkDied marks the thread dead if err says it died and it was reaped.
+func (d *direct) checkDied(err error) {
 	if errors.Is(err, errStubDied) && !d.t.dead {
 		if reaped(d.t.tid) {
 			d.t.dead = true
 			d.t.as.stub.forgetThread(d.t.tid)
 		}
 	}
-	return r, err
 }
 
 func (d *direct) tid() int32 { return d.t.tid }
@@ -289,39 +322,51 @@ func injectSyscall(tid int32, tmpl *unix.PtraceRegs, slot, trap uint64, nr uintp
 	regs := *tmpl
 	regs.Rip = slot
 	regs.Rax = uint64(nr)
-	regs.Orig_rax = ^uint64(0) // no system call to restart
 	var a [6]uintptr
 	copy(a[:], args)
 	regs.Rdi, regs.Rsi, regs.Rdx = uint64(a[0]), uint64(a[1]), uint64(a[2])
 	regs.R10, regs.R8, regs.R9 = uint64(a[3]), uint64(a[4]), uint64(a[5])
-	if err := ptraceSetRegs(tid, &regs); err != nil {
-		return 0, threadError(tid, "PTRACE_SETREGS", err)
+	if err := runToTrap(tid, &regs, trap, fmt.Sprintf("injected syscall %d", nr)); err != nil {
+		return 0, err
+	}
+	return errnoResult(regs.Rax)
+}
+
+// runToTrap loads regs into the stopped thread tid, continues it and waits
+// until it traps (int3) with rip at trap; regs then holds the thread's
+// registers there. what names the injection in errors.
+//
+// Preconditions: the calling OS thread is tid's tracer; tid is stopped.
+func runToTrap(tid int32, regs *unix.PtraceRegs, trap uint64, what string) error {
+	regs.Orig_rax = ^uint64(0) // no system call to restart
+	if err := ptraceSetRegs(tid, regs); err != nil {
+		return threadError(tid, "PTRACE_SETREGS", err)
 	}
 	// Other stops (a signal that was pending) are suppressed and the
 	// thread continued; a bound keeps a misbehaving stub from looping.
 	for i := 0; i < 100; i++ {
 		if err := ptrace(unix.PTRACE_CONT, tid, 0, 0); err != nil {
-			return 0, threadError(tid, "PTRACE_CONT", err)
+			return threadError(tid, "PTRACE_CONT", err)
 		}
 		ws, _, err := wait(tid, 0)
 		if err != nil {
-			return 0, threadError(tid, "wait4", err)
+			return threadError(tid, "wait4", err)
 		}
 		if ws.Exited() || ws.Signaled() {
-			return 0, fmt.Errorf("ptrace: stub thread %d %s during injected syscall %d: %w", tid, describeExit(ws), nr, errStubDied)
+			return fmt.Errorf("ptrace: stub thread %d %s during %s: %w", tid, describeExit(ws), what, errStubDied)
 		}
 		if !ws.Stopped() || ws.StopSignal() != unix.SIGTRAP || event(ws) != 0 {
 			continue
 		}
-		if err := ptraceGetRegs(tid, &regs); err != nil {
-			return 0, threadError(tid, "PTRACE_GETREGS", err)
+		if err := ptraceGetRegs(tid, regs); err != nil {
+			return threadError(tid, "PTRACE_GETREGS", err)
 		}
 		if regs.Rip != trap {
-			return 0, fmt.Errorf("ptrace: stub thread %d trapped at %#x after injected syscall %d, want %#x", tid, regs.Rip, nr, trap)
+			return fmt.Errorf("ptrace: stub thread %d trapped at %#x after %s, want %#x", tid, regs.Rip, what, trap)
 		}
-		return errnoResult(regs.Rax)
+		return nil
 	}
-	return 0, fmt.Errorf("ptrace: stub thread %d: injected syscall %d did not complete", tid, nr)
+	return fmt.Errorf("ptrace: stub thread %d: %s did not complete", tid, what)
 }
 
 // injectWatchdog is how long an injected system call may take before the

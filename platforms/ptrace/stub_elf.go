@@ -59,6 +59,15 @@ const (
 	// jumps to idleLoop.
 	cloneSlot = codeBase + 0x0c
 	cloneTrap = codeBase + 0x14
+
+	// batchSlot runs a table of system calls (stub_batch.go): r12 points
+	// at the first entry, r13 holds how many there are. Each entry is
+	// the number and six arguments; the result replaces the number. The
+	// loop stops after the last entry or the first error, and traps at
+	// batchTrap with r13 the entries not done (the failed one included)
+	// and rax the last result.
+	batchSlot = codeBase + 0x14
+	batchTrap = codeBase + 0x53
 )
 
 // stubCode is the whole program the stub runs, hand-assembled. It uses no
@@ -76,6 +85,25 @@ var stubCode = []byte{
 	0x48, 0x85, 0xc0, //             0x0e test rax, rax
 	0x74, 0xed, //                   0x11 jz idleLoop (child)
 	0xcc, //                         0x13 int3 (parent)
+	// batchSlot:
+	0x4d, 0x85, 0xed, //             0x14 test r13, r13
+	0x74, 0x39, //                   0x17 jz done
+	0x49, 0x8b, 0x04, 0x24, //       0x19 mov rax, [r12]
+	0x49, 0x8b, 0x7c, 0x24, 0x08, // 0x1d mov rdi, [r12+8]
+	0x49, 0x8b, 0x74, 0x24, 0x10, // 0x22 mov rsi, [r12+16]
+	0x49, 0x8b, 0x54, 0x24, 0x18, // 0x27 mov rdx, [r12+24]
+	0x4d, 0x8b, 0x54, 0x24, 0x20, // 0x2c mov r10, [r12+32]
+	0x4d, 0x8b, 0x44, 0x24, 0x28, // 0x31 mov r8, [r12+40]
+	0x4d, 0x8b, 0x4c, 0x24, 0x30, // 0x36 mov r9, [r12+48]
+	0x0f, 0x05, //                   0x3b syscall
+	0x49, 0x89, 0x04, 0x24, //       0x3d mov [r12], rax
+	0x48, 0x3d, 0x01, 0xf0, 0xff, 0xff, // 0x41 cmp rax, -4095
+	0x73, 0x09, //                   0x47 jae done (an errno)
+	0x49, 0x83, 0xc4, 0x38, //       0x49 add r12, 56
+	0x49, 0xff, 0xcd, //             0x4d dec r13
+	0xeb, 0xc2, //                   0x50 jmp batchSlot
+	// done:
+	0xcc, //                         0x52 int3
 }
 
 // stubImage returns the stub program as a static ELF executable: an ELF

@@ -5,6 +5,7 @@ package ptrace
 import (
 	"bytes"
 	"fmt"
+	"time"
 
 	"github.com/seed-a9fb2a21/ward/core/platform"
 	"golang.org/x/sys/unix"
@@ -211,6 +212,7 @@ func (t *thread) wait(c *context) (platform.Stop, error) {
 		}
 		sig := ws.StopSignal()
 		if sig == syscallStopSignal {
+			stats.syscallStops.Add(1)
 			return platform.Stop{Reason: platform.StopSyscall}, nil
 		}
 		if err := ptraceGetSiginfo(t.tid, &t.si); err != nil {
@@ -226,6 +228,7 @@ func (t *thread) wait(c *context) (platform.Stop, error) {
 		case isFault(sig) && t.si.Code > 0:
 			// Sent by the host kernel for an instruction of the thread
 			// (si_code > 0; kill and tgkill have si_code <= 0).
+			stats.faultStops.Add(1)
 			return platform.Stop{Reason: platform.StopFault, Signo: int(sig), Code: t.si.Code, Addr: uintptr(t.si.Union)}, nil
 		case sig == unix.SIGSYS:
 			// From the stub's seccomp filter (stub_seccomp.go): Addr
@@ -315,6 +318,7 @@ func (t *thread) exit() {
 		return
 	}
 	t.dead = true // never to be run again, whatever happens below
+	defer stats.threadExits.add(time.Now())
 	if t.injectExit() || reaped(t.tid) {
 		t.as.stub.forgetThread(t.tid)
 	}

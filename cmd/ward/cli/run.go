@@ -13,7 +13,7 @@ func cmdRun(env *Env, args []string) int {
 	cfgPath := fs.String("config", "", "sandbox config `file` (default: the embedded default config)")
 	platform := fs.String("platform", "", "use platform `name` instead of the config's")
 	network := fs.String("network", "", "use network stack `name` instead of the config's")
-	strace := fs.Bool("strace", false, "print every system call of the sandbox to stderr")
+	strace := fs.Bool("strace", false, "print every system call and page fault of the sandbox to stderr")
 	dryRun := fs.Bool("dry-run", false, "print the composed sandbox and exit; start nothing but plugins")
 	debug := fs.Bool("debug", false, "log in detail")
 	if st := parseFlags(env, fs, args); st >= 0 {

@@ -21,10 +21,17 @@
 // reference. IncRef and DecRef change the reference count of every page in a
 // range, so a range may be shared by several owners (fork's shared mappings, a
 // shared anonymous object and the address spaces that map it) and split or
-// released piecewise. When a page's count drops to zero it is returned to the
-// allocator and its memory is given back to the host with
-// fallocate(FALLOC_FL_PUNCH_HOLE), which also makes it read as zero again;
-// that is why Allocate never has to clear memory. Reference counts are kept
+// released piecewise. When a page's count drops to zero its memory is given
+// back to the host with fallocate(FALLOC_FL_PUNCH_HOLE), which also makes it
+// read as zero again, and only then is it returned to the allocator; that is
+// why Allocate never has to clear memory.
+//
+// Punching a hole is slow (the host unmaps the pages from every process
+// that maps the file, a stub that is still being reaped among them) and
+// DecRef is on the path of exit and exec, so freed ranges wait on a pending
+// list and a goroutine of the File punches them. They count as free at once
+// (Usage.Allocated drops); Allocate punches what is pending itself when it
+// finds no free extent, and Usage and Close do before they look. Reference counts are kept
 // per extent (runs of pages with the same count) in a btree, free space as
 // coalesced extents in another; allocation is first-fit over the free
 // extents, then from the high-water mark.
@@ -130,6 +137,14 @@ type File struct {
 	// mu.
 	allocated uint64
 
+	// pending holds freed ranges whose holes are not punched yet; they
+	// are neither allocated nor free. Protected by mu.
+	pending []Range
+
+	// kick wakes the puncher; done is closed when it has exited.
+	kick chan struct{}
+	done chan struct{}
+
 	// closed is set by Close. Protected by mu.
 	closed bool
 }
@@ -158,13 +173,17 @@ func New(opts Options) (*File, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("memfile: mapping %d bytes of the memory file: %w", maxSize, err)
 	}
-	return &File{
+	f := &File{
 		fd:      fd,
 		base:    addr,
 		maxSize: maxSize,
 		free:    btree.NewG(16, func(a, b Range) bool { return a.Start < b.Start }),
 		refs:    btree.NewG(16, func(a, b *refSeg) bool { return a.start < b.start }),
-	}, nil
+		kick:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+	}
+	go f.puncher()
+	return f, nil
 }
 
 // FD returns the memfd, for platform.AddressSpace.MapFile. The File keeps
@@ -192,6 +211,7 @@ func (f *File) Slice(r Range) []byte {
 func (f *File) Usage() Usage {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.punchPendingLocked()
 	return Usage{Allocated: f.allocated, FileSize: f.size, HighWater: f.hwm}
 }
 
@@ -207,16 +227,13 @@ func (f *File) Allocate(length uint64) (Range, error) {
 		return Range{}, unix.ENOMEM
 	}
 
-	// First fit among the holes below the high-water mark.
-	var found Range
-	ok := false
-	f.free.Ascend(func(r Range) bool {
-		if r.Length() >= length {
-			found, ok = r, true
-			return false
-		}
-		return true
-	})
+	// First fit among the holes below the high-water mark, then among
+	// the pending ones once punched.
+	found, ok := f.firstFit(length)
+	if !ok && len(f.pending) > 0 {
+		f.punchPendingLocked()
+		found, ok = f.firstFit(length)
+	}
 	var out Range
 	if ok {
 		f.free.Delete(found)
@@ -246,6 +263,22 @@ func (f *File) Allocate(length uint64) (Range, error) {
 	f.refs.ReplaceOrInsert(seg)
 	f.mergeRefs(out)
 	return out, nil
+}
+
+// firstFit returns the first free extent of at least length bytes.
+//
+// Preconditions: f.mu is locked.
+func (f *File) firstFit(length uint64) (Range, bool) {
+	var found Range
+	ok := false
+	f.free.Ascend(func(r Range) bool {
+		if r.Length() >= length {
+			found, ok = r, true
+			return false
+		}
+		return true
+	})
+	return found, ok
 }
 
 // IncRef adds a reference to every page of r.
@@ -334,11 +367,16 @@ func (f *File) RefRuns(r Range, fn func(run Range, refs int64)) {
 // Close unmaps and closes the file. Ranges still allocated are lost.
 func (f *File) Close() error {
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	if f.closed {
+		f.mu.Unlock()
 		return nil
 	}
 	f.closed = true
+	f.mu.Unlock()
+	close(f.kick)
+	<-f.done // the puncher no longer touches the file
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if err := unix.MunmapPtr(f.base, uintptr(f.maxSize)); err != nil {
 		return fmt.Errorf("memfile: unmapping the memory file: %w", err)
 	}
@@ -432,17 +470,70 @@ func (f *File) mergeRefs(r Range) {
 	}
 }
 
-// release returns r to the free pool and its memory to the host.
+// release queues r, whose pages nobody references any more, for the
+// puncher.
 //
 // Preconditions: f.mu is locked; no page of r is referenced.
 func (f *File) release(r Range) {
 	f.allocated -= r.Length()
+	f.pending = append(f.pending, r)
+	if f.closed {
+		return // kick is closed; the file is gone
+	}
+	select {
+	case f.kick <- struct{}{}:
+	default:
+	}
+}
+
+// puncher gives pending ranges' memory back to the host, outside f.mu, and
+// then frees them, until Close.
+func (f *File) puncher() {
+	defer close(f.done)
+	for range f.kick {
+		f.mu.Lock()
+		batch := f.pending
+		f.pending = nil
+		f.mu.Unlock()
+		for _, r := range batch {
+			f.punch(r)
+		}
+		f.mu.Lock()
+		for _, r := range batch {
+			f.freeLocked(r)
+		}
+		f.mu.Unlock()
+	}
+}
+
+// punchPendingLocked punches and frees every pending range now.
+//
+// Preconditions: f.mu is locked.
+func (f *File) punchPendingLocked() {
+	for _, r := range f.pending {
+		f.punch(r)
+		f.freeLocked(r)
+	}
+	f.pending = nil
+}
+
+// punch returns r's memory to the host and makes it read as zero.
+//
+// Preconditions: r is neither allocated nor free (only its punch touches
+// it); the file is open.
+func (f *File) punch(r Range) {
 	if err := unix.Fallocate(f.fd, unix.FALLOC_FL_PUNCH_HOLE|unix.FALLOC_FL_KEEP_SIZE,
 		int64(r.Start), int64(r.Length())); err != nil {
 		// The host memory stays committed, but free pages must read as
 		// zero for Allocate.
 		clear(f.Slice(r))
 	}
+}
+
+// freeLocked returns r, punched, to the free extents.
+//
+// Preconditions: f.mu is locked.
+func (f *File) freeLocked(r Range) {
 	// Coalesce with the free neighbours.
 	f.free.DescendLessOrEqual(Range{Start: r.Start}, func(p Range) bool {
 		if p.End == r.Start {

@@ -1,7 +1,9 @@
 package memfile
 
 import (
+	"bytes"
 	"testing"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -114,6 +116,7 @@ func TestFragmentedCoalescing(t *testing.T) {
 	for i := 1; i < 9; i += 2 {
 		f.DecRef(rs[i])
 	}
+	f.Usage() // settles the pending frees
 	if f.free.Len() != 1 {
 		t.Fatalf("free extents = %d, want 1 after coalescing", f.free.Len())
 	}
@@ -208,5 +211,47 @@ func TestRefRuns(t *testing.T) {
 	f.DecRef(r)
 	if u := f.Usage(); u.Allocated != 0 {
 		t.Fatalf("leak: %+v", u)
+	}
+}
+
+// TestDeferredPunch frees pages and lets the puncher, not Allocate or
+// Usage, return them: they come back zeroed and coalesced, and Close with
+// frees still pending neither hangs nor touches the unmapped file.
+func TestDeferredPunch(t *testing.T) {
+	f := newTestFile(t, 1<<30)
+	a, err := f.Allocate(4 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.Allocate(PageSize) // keeps a from being the high-water top
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(f.Slice(a), bytes.Repeat([]byte{0xaa}, int(a.Length())))
+	f.DecRef(a)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		f.mu.Lock()
+		n, pending := f.free.Len(), len(f.pending)
+		f.mu.Unlock()
+		if n == 1 && pending == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("puncher did not free the range: %d free extents, %d pending", n, pending)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	again, err := f.Allocate(4 * PageSize)
+	if err != nil || again != a {
+		t.Fatalf("Allocate = %v, %v; want the freed %v", again, err, a)
+	}
+	if !bytes.Equal(f.Slice(again), make([]byte, again.Length())) {
+		t.Error("a reused range does not read as zero")
+	}
+	f.DecRef(again)
+	f.DecRef(b)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

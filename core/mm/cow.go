@@ -5,10 +5,12 @@ import (
 )
 
 // breakCOW ends the copy-on-write sharing of the pages of [start, end): the
-// pages of cow PMAs there that another address space still holds are
-// copied into new pages, the ones this address space alone holds (memory-
-// file reference count one) are simply kept, and all of them are remapped
-// with their VMAs' full permissions. PMAs that are not cow are left alone.
+// pages of cow PMAs there that someone else still holds (another address
+// space after Fork, or the Mappable whose pages a private mapping without
+// ProtWrite mapped) are copied into new pages, the ones this address space
+// alone holds (memory-file reference count one) are simply kept, and all
+// of them are remapped with their VMAs' full permissions. PMAs that are not
+// cow are left alone.
 //
 // The old pages are unreferenced only after the AddressSpace maps the new
 // ones, so an application thread never sees a page that went back to the

@@ -11,13 +11,15 @@
 //   - VMAs (vma.go): what the application asked for — ranges with
 //     permissions, max permissions, private/shared, growsdown, and a backing
 //     object. A private anonymous VMA has no object; every other VMA has a
-//     Mappable (a shared anonymous object today; a tmpfs file or a page-cache
-//     entry later) and an offset into it, plus an optional MappingIdentity
-//     for /proc/[pid]/maps.
+//     Mappable (a shared anonymous object, or a file's entry in the page
+//     cache, pagecache.go) and an offset into it, plus an optional
+//     MappingIdentity for /proc/[pid]/maps.
 //   - PMAs (pma.go, "populated mapping areas"): which parts of the VMAs have
-//     memory-file pages behind them, and where. A private PMA owns its pages
-//     (they are copied on fork); a shared PMA maps pages of a Mappable. Every
-//     PMA holds one memory-file reference on each of its pages.
+//     memory-file pages behind them, and where. Writes to a private PMA's
+//     pages are seen by no one else (pages it shares are copied first; see
+//     Copy-on-write below); a shared PMA maps pages of a Mappable, and
+//     writes to them are shared. Every PMA holds one memory-file reference
+//     on each of its pages.
 //
 // The platform.AddressSpace always holds exactly the PMAs, clipped to the
 // VMAs that are not PROT_NONE, mapped with their VMA's permissions. Nothing
@@ -28,18 +30,21 @@
 // Pages are allocated lazily. mmap only records a VMA (a 64 GiB PROT_NONE
 // reservation costs a btree node and no pages); the first access to a page
 // faults in the application, the platform reports the fault, and the kernel
-// calls HandleFault, which allocates (or, for a shared mapping, looks up)
-// the pages of an aligned window around the address (faultAround, 64 KiB,
-// clipped to the VMA and to what is already populated; the faulting page and
-// those above it first, so a nearly full memory file still serves the
-// fault), maps them, and lets the thread retry. The window trades a little
-// over-allocation for fewer platform round trips; the memory file is sparse,
-// so the host commits only what is written. MAP_POPULATE, MAP_LOCKED and MADV_POPULATE_* populate
-// eagerly. The kernel's own writes (CopyOut, ZeroOut) populate exactly the
-// pages they touch; its reads of never-touched private anonymous memory
-// return zeros without allocating anything. madvise(MADV_DONTNEED) drops
-// PMAs, so private anonymous memory reads as zero again. mprotect only
-// remaps the PMAs already there.
+// calls HandleFault, which allocates (or, for a file or shared mapping,
+// looks up) the pages of an aligned window around the address, maps them,
+// and lets the thread retry. The window is 64 KiB (faultAround), or 1 MiB
+// (fileFaultAround) in a file mapping without PROT_WRITE, whose pages are
+// the page cache's and cost no copy; it is clipped to the VMA and to what
+// is already populated, and the faulting page and those above it come
+// first, so a nearly full memory file still serves the fault. The window
+// trades a little over-allocation for fewer platform round trips; the
+// memory file is sparse, so the host commits only what is written.
+// MAP_POPULATE, MAP_LOCKED and MADV_POPULATE_* populate eagerly. The
+// kernel's own writes (CopyOut, ZeroOut) populate exactly the pages they
+// touch; its reads of never-touched private anonymous memory return zeros
+// without allocating anything. madvise(MADV_DONTNEED) drops PMAs, so
+// private anonymous memory reads as zero again and private file mappings
+// read the file again. mprotect only remaps the PMAs already there.
 //
 // Mappings into the platform are made with the VMA's full permissions,
 // except that pages shared copy-on-write lose ProtWrite; a protection fault
@@ -47,21 +52,29 @@
 // which HandleFault resolves, or a genuine violation; see HandleFault for
 // the contract with platforms.
 //
-// # Fork
+// # Copy-on-write
 //
-// Fork shares private pages copy-on-write and shares the pages of shared
-// mappings; MADV_DONTFORK and MADV_WIPEONFORK are honoured. A private PMA
-// whose pages may be held by another address space too is marked cow
-// (pma.cow) in both, and mapped without ProtWrite. Every holder keeps one
-// memory-file reference per page, so the memory file's reference count
-// says whether a page is still shared. The first write breaks the sharing
-// (breakCOW, cow.go): an application write faults (SEGV_ACCERR) into
-// HandleFault, which does it for the fault-around window; the kernel's
-// writes (CopyOut, ZeroOut, CopyOutForce) do it for the pages they touch.
-// Breaking copies the pages still shared into new ones and merely takes
-// over those whose count has dropped to one (the other holder copied or
-// let go), then remaps them writable; the old pages are unreferenced only
-// after the AddressSpace maps the new ones.
+// A private PMA whose pages may be held by someone else too is marked cow
+// (pma.cow) and mapped without ProtWrite. There are two ways to get there.
+// Fork shares private pages copy-on-write (and shares the pages of shared
+// mappings; MADV_DONTFORK and MADV_WIPEONFORK are honoured), marking the
+// PMAs cow in parent and child. And a private mapping of a Mappable without
+// PROT_WRITE (program text, read-only data) maps the Mappable's own pages
+// in cow PMAs instead of copying them (populateHole), so every process
+// running a program shares the page cache's one copy of its text. (A
+// writable private mapping copies the pages on its first fault instead.)
+//
+// Every holder keeps one memory-file reference per page, so the memory
+// file's reference count says whether a page is still shared. The first
+// write breaks the sharing (breakCOW, cow.go): an application write faults
+// (SEGV_ACCERR) into HandleFault, which does it for the 64 KiB window
+// around the fault; the kernel's writes (CopyOut, ZeroOut, CopyOutForce)
+// do it for the pages they touch. Breaking copies the pages still shared
+// into new ones and merely takes over those whose count has dropped to one
+// (the other holders copied or let go), then remaps them writable; the old
+// pages are unreferenced only after the AddressSpace maps the new ones. A
+// Mappable holds a reference on each of its pages for as long as it has
+// them, so a page of the page cache is always copied, never written.
 //
 // # Copy in/out
 //
@@ -95,9 +108,11 @@
 // mu for writing, since it marks the parent's private PMAs cow and remaps
 // them, and then the new child's; nothing else can see the child yet.)
 // A page whose count is one is held by one PMA of one address space only,
-// and only that address space's Fork, under its mu, can share it again; so
-// breakCOW may take it over without a copy. Pages are removed from the AddressSpace before their
-// references are dropped, so an application thread never sees a page that
-// went back to the allocator. A copy that finds unpopulated pages drops
-// the read lock, populates with the write lock, and retries.
+// and only that address space's Fork, under its mu, can share it again (a
+// Mappable hands out only pages it holds, and never takes back one it let
+// go); so breakCOW may take it over without a copy. Pages are removed from
+// the AddressSpace before their references are dropped, so an application
+// thread never sees a page that went back to the allocator. A copy that
+// finds unpopulated pages drops the read lock, populates with the write
+// lock, and retries.
 package mm

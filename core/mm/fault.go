@@ -33,7 +33,7 @@ func (e *FaultError) Error() string {
 
 // HandleFault handles an application page fault at addr: it grows a stack if
 // addr lies just below a growsdown VMA, populates the pages of an aligned
-// window around addr (faultAround bytes, clipped to the VMA and to what is
+// window around addr (faultWindow bytes, clipped to the VMA and to what is
 // already populated) and maps them, so that the thread can retry the access.
 //
 // at is the access that faulted, if the platform knows it; zero means
@@ -78,9 +78,10 @@ func (mm *MemoryManager) HandleFault(addr uintptr, at platform.Prot) error {
 	}
 
 	// The window: aligned, inside v, inside the hole around page.
-	aligned := addr &^ (faultAround - 1)
+	window := faultWindow(v)
+	aligned := addr &^ (window - 1)
 	ws := max(aligned, v.start)
-	we := min(aligned+faultAround, v.end)
+	we := min(aligned+window, v.end)
 	mm.pmas.DescendLessOrEqual(&pma{start: page}, func(p *pma) bool {
 		ws = max(ws, p.end)
 		return false
@@ -108,6 +109,19 @@ func (mm *MemoryManager) HandleFault(addr uintptr, at platform.Prot) error {
 	default:
 		return err
 	}
+}
+
+// faultWindow returns the size of the aligned window HandleFault populates
+// around a fault on an unpopulated page of v: fileFaultAround in a file
+// mapping without ProtWrite, whose pages are the page cache's and cost no
+// copy (a private mapping maps them copy-on-write), and faultAround
+// elsewhere: in anonymous memory, whose pages are new, and in writable file
+// mappings, whose pages a private mapping copies.
+func faultWindow(v *vma) uintptr {
+	if v.mappable != nil && !v.anonymous && v.prot&platform.ProtWrite == 0 {
+		return fileFaultAround
+	}
+	return faultAround
 }
 
 // presentFault handles a fault on a page that is populated, and so mapped

@@ -73,6 +73,126 @@ func TestHandleFault(t *testing.T) {
 	}
 }
 
+// mappedIn returns how many pages of [lo, hi) e's address space maps.
+func (e *testEnv) mappedIn(lo, hi uintptr) int {
+	e.as.mu.Lock()
+	defer e.as.mu.Unlock()
+	n := 0
+	for a := range e.as.pages {
+		if a >= lo && a < hi {
+			n++
+		}
+	}
+	return n
+}
+
+func TestFaultWindow(t *testing.T) {
+	const base = 0x40000000 // aligned to fileFaultAround
+	const length = 4 << 20
+	data := fill(length, 3)
+	rx := ro | platform.ProtExec
+	for _, tc := range []struct {
+		name  string
+		file  bool
+		flags int
+		prot  platform.Prot
+		want  uintptr
+	}{
+		{"private file read-only", true, unix.MAP_PRIVATE, ro, fileFaultAround},
+		{"private file text", true, unix.MAP_PRIVATE, rx, fileFaultAround},
+		{"shared file read-only", true, unix.MAP_SHARED, ro, fileFaultAround},
+		{"private file writable", true, unix.MAP_PRIVATE, rw, faultAround},
+		{"shared file writable", true, unix.MAP_SHARED, rw, faultAround},
+		{"anonymous read-only", false, unix.MAP_PRIVATE, ro, faultAround},
+		{"anonymous writable", false, unix.MAP_PRIVATE, rw, faultAround},
+		{"shared anonymous read-only", false, unix.MAP_SHARED, ro, faultAround},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			dropCache(t, e)
+			if tc.file {
+				f := newCacheFile(30, data)
+				e.mapFileAt(t, f, base, length, uint32(tc.prot), uint32(tc.prot), tc.flags, 0)
+			} else {
+				e.mmap(t, base, length, tc.prot, tc.flags|unix.MAP_FIXED)
+			}
+			addr := uintptr(base + 1<<20 + 5*pg + 3)
+			if err := e.mm.HandleFault(addr, 0); err != nil {
+				t.Fatal(err)
+			}
+			ws := addr &^ (tc.want - 1)
+			if n := e.as.mapped(); n != int(tc.want/pg) || e.mappedIn(ws, ws+tc.want) != n {
+				t.Errorf("one fault mapped %d pages, %d of them in [%#x, %#x); want that window, %d pages",
+					n, e.mappedIn(ws, ws+tc.want), ws, ws+tc.want, tc.want/pg)
+			}
+			if got := e.read(t, addr, 1); tc.file && got[0] != data[addr-base] {
+				t.Errorf("reads %#x, want the file's %#x", got[0], data[addr-base])
+			}
+		})
+	}
+}
+
+// TestFaultWindowClipped checks that the large window of a read-only file
+// mapping stops at the VMA's ends, at the end of the file and at pages
+// already populated.
+func TestFaultWindowClipped(t *testing.T) {
+	const base = 0x40000000 // aligned to fileFaultAround
+	const mib = 1 << 20
+	e := newTestEnv(t)
+	dropCache(t, e)
+	f := newCacheFile(31, fill(4*mib, 5))
+
+	// A VMA that starts and ends inside windows.
+	start, end := uintptr(base+3*pg), uintptr(base+2*mib-3*pg)
+	e.mapFileAt(t, f, start, end-start, unix.PROT_READ, unix.PROT_READ, unix.MAP_PRIVATE, 0)
+	if err := e.mm.HandleFault(start+10*pg, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.mappedIn(base-mib, base+4*mib); n != mib/pg-3 || e.mappedIn(start, base+mib) != n {
+		t.Errorf("first fault mapped %d pages, want the %d from the VMA's start to the window's end", n, mib/pg-3)
+	}
+	if err := e.mm.HandleFault(end-pg, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n := e.mappedIn(base+mib, base+4*mib); n != mib/pg-3 || e.mappedIn(base+mib, end) != n {
+		t.Errorf("second fault mapped %d pages, want the %d from the window's start to the VMA's end", n, mib/pg-3)
+	}
+
+	// Pages already there: the kernel's copies populate only what they
+	// touch.
+	b := uintptr(base + 2*mib)
+	e.mapFileAt(t, f, b, mib, unix.PROT_READ, unix.PROT_READ, unix.MAP_PRIVATE, 2*mib)
+	for _, a := range []uintptr{b + 100*pg, b + 200*pg} {
+		if _, err := e.mm.CopyIn(a, make([]byte, 1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ fault, lo, hi uintptr }{
+		{b + 50*pg, b, b + 100*pg},
+		{b + 150*pg, b + 101*pg, b + 200*pg},
+		{b + 250*pg, b + 201*pg, b + mib},
+	} {
+		before := e.as.mapped()
+		if err := e.mm.HandleFault(tc.fault, 0); err != nil {
+			t.Fatal(err)
+		}
+		if n := e.as.mapped() - before; n != int((tc.hi-tc.lo)/pg) || e.mappedIn(tc.lo, tc.hi) != n {
+			t.Errorf("fault at %#x mapped %d pages, want [%#x, %#x)", tc.fault, n, tc.lo, tc.hi)
+		}
+	}
+
+	// The end of the file: the window stops there, and the fault is served.
+	short := newCacheFile(32, fill(mib+10*pg+100, 6))
+	c := uintptr(base + 8*mib)
+	e.mapFileAt(t, short, c, 2*mib, unix.PROT_READ, unix.PROT_READ, unix.MAP_PRIVATE, 0)
+	if err := e.mm.HandleFault(c+mib+8, 0); err != nil {
+		t.Fatalf("fault before the end of the file: %v", err)
+	}
+	if n := e.mappedIn(c, c+2*mib); n != 11 || e.mappedIn(c+mib, c+mib+11*pg) != n {
+		t.Errorf("fault near the end of the file mapped %d pages, want the 11 up to its end", n)
+	}
+}
+
 func TestStackGrowth(t *testing.T) {
 	e := newTestEnv(t)
 	const top = 0x7ffff0000000

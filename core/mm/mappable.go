@@ -28,7 +28,8 @@ type Mappable interface {
 	// out.
 	//
 	// at is the access the mapping needs; a private mapping asks only for
-	// ProtRead, because it copies the pages.
+	// ProtRead, because it never writes the pages: it copies them, or maps
+	// them copy-on-write.
 	//
 	// Preconditions: off and length are page-aligned, length > 0. Called
 	// with MemoryManager.mu held for writing.

@@ -31,11 +31,25 @@ const (
 
 	// faultAround is the size of the aligned window HandleFault populates
 	// around a faulting address (clipped to the VMA and to the pages not
-	// yet populated). Each fault is a round trip through the platform, so
-	// a window larger than a page pays for itself on sequential access;
-	// the memory file is sparse, so the host commits only the pages
-	// actually touched.
+	// yet populated), unless faultWindow says otherwise, and in which a
+	// write fault breaks copy-on-write sharing. Each fault is a round trip
+	// through the platform, so a window larger than a page pays for itself
+	// on sequential access; the memory file is sparse, so the host commits
+	// only the pages actually touched.
 	faultAround = 64 << 10
+
+	// fileFaultAround is the window for a fault in a file mapping without
+	// ProtWrite (program text, read-only data; see faultWindow). Each
+	// fault is a platform round trip (on the ptrace platform a ptrace stop
+	// and an injected mmap, tens of microseconds), and with 64 KiB windows
+	// the text of even a small static program took a dozen of them. Such
+	// pages are cheap to map ahead: a private mapping maps the page
+	// cache's own pages copy-on-write instead of copying them (see
+	// populateHole), and the page cache keeps them for the next process
+	// that maps the file, so what is read ahead is read once per sandbox.
+	// The cost is reading (and caching) file pages that may never be
+	// touched.
+	fileFaultAround = 1 << 20
 )
 
 // Config describes a new address space.

@@ -10,18 +10,27 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// modelPage is one page of private anonymous memory in the reference model.
+// modelPage is one page of private memory in the reference model: anonymous,
+// or of a private mapping of the model's file at offset off.
 type modelPage struct {
 	prot platform.Prot
+	file bool
+	off  uint64
 	data [pg]byte
 }
 
-// model is a page-by-page reference for a small arena of private anonymous
-// memory: what Linux would show after the same calls.
+// continues reports whether q, the page after p, is in the same VMA as p
+// on Linux: equal permissions and backing.
+func (p *modelPage) continues(q *modelPage) bool {
+	return p != nil && q != nil && p.prot == q.prot && p.file == q.file && (!p.file || q.off == p.off+pg)
+}
+
+// model is a page-by-page reference for a small arena of private memory:
+// what Linux would show after the same calls.
 type model map[uintptr]*modelPage
 
 // runs returns the VMAs Linux would have: maximal runs of mapped pages with
-// equal permissions.
+// equal permissions and backing.
 func (m model) runs(lo, hi uintptr) []span {
 	var out []span
 	for a := lo; a < hi; a += pg {
@@ -29,7 +38,7 @@ func (m model) runs(lo, hi uintptr) []span {
 		if p == nil {
 			continue
 		}
-		if n := len(out); n > 0 && out[n-1].end == a && out[n-1].prot == p.prot {
+		if n := len(out); n > 0 && out[n-1].end == a && m[a-pg].continues(p) {
 			out[n-1].end = a + pg
 		} else {
 			out = append(out, span{a, a + pg, p.prot})
@@ -40,7 +49,9 @@ func (m model) runs(lo, hi uintptr) []span {
 
 // TestModel runs random sequences of system calls and application accesses
 // against a page-level reference model and checks VMAs, contents, copy
-// results and the AddressSpace after every step.
+// results and the AddressSpace after every step. The memory is private:
+// anonymous, or mapped from a file through the page cache, whose pages
+// (mapped copy-on-write while read-only) must never change.
 func TestModel(t *testing.T) {
 	for seed := int64(1); seed <= 20; seed++ {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { runModel(t, seed, 400) })
@@ -51,10 +62,24 @@ func runModel(t *testing.T, seed int64, steps int) {
 	const arena = 0x10000000
 	const npages = 48
 	const hi = arena + npages*pg
+	const filePages = 64
 	r := rand.New(rand.NewSource(seed))
 	e := newTestEnv(t)
 	m := model{}
 	prots := []platform.Prot{none, ro, rw}
+	f := newCacheFile(99, fill(filePages*pg, 77))
+	fileData := append([]byte(nil), f.data...)
+	fm, fid, err := e.mm.PageCache().Get(f, "/model/file", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Before the leak check: the VMAs hold the entry until
+		// Release, which then frees its pages.
+		fm.DecRef()
+		fid.DecRef()
+		e.mm.PageCache().Drop()
+	})
 	randRange := func(maxPages int) (uintptr, uintptr) {
 		start := arena + uintptr(r.Intn(npages))*pg
 		n := uintptr(1 + r.Intn(maxPages))
@@ -64,13 +89,27 @@ func runModel(t *testing.T, seed int64, steps int) {
 	for step := 0; step < steps; step++ {
 		var desc string
 		switch op := r.Intn(9); op {
-		case 0: // mmap MAP_FIXED
+		case 0: // mmap MAP_FIXED, anonymous or of the file
 			addr, length := randRange(8)
 			prot := prots[r.Intn(3)]
-			desc = fmt.Sprintf("mmap(%#x, %#x, %v)", addr, length, prot)
-			e.mmap(t, addr, length, prot, unix.MAP_PRIVATE|unix.MAP_FIXED)
-			for a := addr; a < addr+length; a += pg {
-				m[a] = &modelPage{prot: prot}
+			if r.Intn(2) == 0 {
+				desc = fmt.Sprintf("mmap(%#x, %#x, %v)", addr, length, prot)
+				e.mmap(t, addr, length, prot, unix.MAP_PRIVATE|unix.MAP_FIXED)
+				for a := addr; a < addr+length; a += pg {
+					m[a] = &modelPage{prot: prot}
+				}
+				break
+			}
+			off := uint64(r.Intn(filePages-int(length/pg)+1)) * pg
+			desc = fmt.Sprintf("mmap(%#x, %#x, %v, file@%#x)", addr, length, prot, off)
+			if _, err := e.mm.MMap(MMapOpts{Addr: addr, Length: length, Prot: prot,
+				Flags: unix.MAP_PRIVATE | unix.MAP_FIXED, Mappable: fm, Offset: off, Identity: fid}); err != nil {
+				t.Fatalf("step %d %s: %v", step, desc, err)
+			}
+			for a := uintptr(0); a < length; a += pg {
+				p := &modelPage{prot: prot, file: true, off: off + uint64(a)}
+				copy(p.data[:], fileData[p.off:])
+				m[addr+a] = p
 			}
 		case 1: // munmap
 			addr, length := randRange(8)
@@ -106,6 +145,9 @@ func runModel(t *testing.T, seed int64, steps int) {
 					continue
 				}
 				m[a].data = [pg]byte{}
+				if m[a].file {
+					copy(m[a].data[:], fileData[m[a].off:])
+				}
 			}
 			if err := e.mm.MAdvise(addr, length, unix.MADV_DONTNEED); err != want {
 				t.Fatalf("step %d %s: %v, want %v", step, desc, err, want)
@@ -170,15 +212,17 @@ func runModel(t *testing.T, seed int64, steps int) {
 			for a := dst; a < dst+length; a += pg {
 				delete(m, a)
 			}
+			// A VMA in the model is a run of pages that continue
+			// each other; the source range must lie inside one.
 			var want error
-			first := m[addr]
-			for a := addr; a < addr+length; a += pg {
-				if p := m[a]; p == nil || first == nil || p.prot != first.prot {
+			if m[addr] == nil {
+				want = unix.EFAULT
+			}
+			for a := addr + pg; a < addr+length; a += pg {
+				if !m[a-pg].continues(m[a]) {
 					want = unix.EFAULT
 				}
 			}
-			// A VMA in the model is a run of equal protection; the
-			// source range must lie inside one.
 			got, err := e.mm.MRemap(addr, length, length, unix.MREMAP_MAYMOVE|unix.MREMAP_FIXED, dst)
 			if err != want {
 				t.Fatalf("step %d %s: %#x, %v; want %v", step, desc, got, err, want)
@@ -208,6 +252,18 @@ func runModel(t *testing.T, seed int64, steps int) {
 				t.Fatalf("step %d %s: invariants broken", step, desc)
 			}
 		}
+	}
+	// No private write reached the page cache, nor the file.
+	shared, err := e.mm.MMap(MMapOpts{Length: filePages * pg, Prot: ro, Flags: unix.MAP_SHARED, Mappable: fm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, filePages*pg)
+	if _, err := e.mm.CopyIn(shared, buf); err != nil || !bytes.Equal(buf, fileData) {
+		t.Errorf("the page cache's pages changed (%v)", err)
+	}
+	if _, _, w := f.state(); w != 0 || !bytes.Equal(f.data, fileData) {
+		t.Errorf("the file was written (%d writes)", w)
 	}
 }
 

@@ -39,14 +39,21 @@ import (
 // are EFAULT, which the fault handler turns into SIGBUS (BUS_ADRERR), as
 // Linux does. The size is the file's size when the entry was created.
 //
-// MAP_PRIVATE mappings copy the pages on their first fault (see
-// populateHole), so writes to them never reach the cache. MAP_SHARED
-// mappings map the cache's pages themselves: writes are shared by every
-// process mapping the file, and are written back to the file by Sync
-// (msync(2)) and when the last mapping goes away, through the CachedFile of
-// a writable shared mapping. There is no dirty tracking (the platform does
-// not report writes): write-back compares each cached page, clipped to the
-// file's size, with the file and writes those that differ.
+// MAP_PRIVATE mappings never write the cache's pages (see populateHole).
+// One without PROT_WRITE (program text, read-only data) maps them directly,
+// copy-on-write, so every process running a program shares the cache's
+// copy of it; a write after mprotect(PROT_WRITE), or a forced write of the
+// kernel's (CopyOutForce), copies the page first (breakCOW), and until
+// then the mapping sees what MAP_SHARED mappings of the file write, as on
+// Linux. A writable MAP_PRIVATE mapping copies the pages on their first
+// fault.
+//
+// MAP_SHARED mappings map the cache's pages themselves: writes are shared
+// by every process mapping the file, and are written back to the file by
+// Sync (msync(2)) and when the last mapping goes away, through the
+// CachedFile of a writable shared mapping. There is no dirty tracking (the
+// platform does not report writes): write-back compares each cached page,
+// clipped to the file's size, with the file and writes those that differ.
 //
 // When the last mapping of an entry goes away, the entry drops its file
 // reference but keeps its pages, so that the next exec of the same program

@@ -18,14 +18,16 @@ type pma struct {
 	start, end uintptr
 	off        uint64
 
-	// private is true when the pages belong to this address space alone
-	// (anonymous private memory, or private copies of a Mappable's pages);
-	// fork shares them copy-on-write. Otherwise they are a Mappable's
-	// pages.
+	// private is true when writes to the pages must stay in this address
+	// space: anonymous private memory, or a MAP_PRIVATE mapping of a
+	// Mappable. Fork shares them copy-on-write. Otherwise they are a
+	// Mappable's pages, and writes to them reach the Mappable.
 	private bool
 
-	// cow is set on a private pma whose pages may also be held by another
-	// address space's private pma (they were shared by Fork). Such pages
+	// cow is set on a private pma whose pages may also be held by someone
+	// else: another address space's private pma (they were shared by
+	// Fork), or the Mappable itself (a private mapping without ProtWrite
+	// maps the Mappable's pages directly; see populateHole). Such pages
 	// are mapped without ProtWrite, and any write to them (the
 	// application's, through HandleFault, or the kernel's, through
 	// CopyOut and friends) first breaks the sharing with breakCOW. A cow
@@ -209,6 +211,16 @@ func (mm *MemoryManager) populate(v *vma, start, end uintptr) (uintptr, error) {
 // populateHole creates PMAs for the unpopulated range [start, end) of v and
 // returns how far it got.
 //
+// A private VMA of a Mappable takes the Mappable's pages in one of two ways.
+// Without ProtWrite it maps them directly, in cow PMAs: read-only text and
+// data cost no copy, and every process running the same program shares one
+// copy of it; a later write (after mprotect, or the kernel's CopyOutForce)
+// breaks the sharing like a write after Fork: breakCOW copies every page
+// the Mappable (or anyone else) still holds. With ProtWrite it copies
+// them now: a fault that was not a protection fault does not say whether
+// it was a write, and copying now costs one fault where sharing and then
+// copying on the write would cost two.
+//
 // Preconditions: mm.mu is locked for writing; no PMA intersects
 // [start, end).
 func (mm *MemoryManager) populateHole(v *vma, start, end uintptr) (uintptr, error) {
@@ -238,22 +250,24 @@ func (mm *MemoryManager) populateHole(v *vma, start, end uintptr) (uintptr, erro
 	cur := start
 	for i, fr := range frs {
 		n := uintptr(fr.Length())
-		if !v.private {
+		switch {
+		case !v.private:
 			mm.insertPMA(&pma{start: cur, end: cur + n, off: fr.Start})
-			cur += n
-			continue
-		}
-		// A private mapping gets its own copy of the object's pages.
-		cp, aerr := mm.mf.Allocate(fr.Length())
-		if aerr != nil {
-			for _, rest := range frs[i:] {
-				mm.mf.DecRef(rest)
+		case v.prot&platform.ProtWrite == 0:
+			// The reference Translate took is the PMA's.
+			mm.insertPMA(&pma{start: cur, end: cur + n, off: fr.Start, private: true, cow: true})
+		default:
+			cp, aerr := mm.mf.Allocate(fr.Length())
+			if aerr != nil {
+				for _, rest := range frs[i:] {
+					mm.mf.DecRef(rest)
+				}
+				return cur, aerr
 			}
-			return cur, aerr
+			copy(mm.mf.Slice(cp), mm.mf.Slice(fr))
+			mm.mf.DecRef(fr)
+			mm.insertPMA(&pma{start: cur, end: cur + n, off: cp.Start, private: true})
 		}
-		copy(mm.mf.Slice(cp), mm.mf.Slice(fr))
-		mm.mf.DecRef(fr)
-		mm.insertPMA(&pma{start: cur, end: cur + n, off: cp.Start, private: true})
 		cur += n
 	}
 	if err == nil && cur != end {

@@ -89,7 +89,11 @@ type op struct {
 }
 
 func newAddressSpace(p *Platform, s *stub) *addressSpace {
-	return &addressSpace{p: p, stub: s, fds: make(map[fileKey]int), tracers: make(map[int32]*thread)}
+	a := &addressSpace{p: p, stub: s, fds: make(map[fileKey]int), tracers: make(map[int32]*thread)}
+	for k, fd := range s.preinstalled {
+		a.fds[k] = fd
+	}
+	return a
 }
 
 // checkRange validates a page-aligned, non-empty range inside the
@@ -330,6 +334,7 @@ func (a *addressSpace) stubFD(in injector, key fileKey, fd int) (int, error) {
 		return -1, fmt.Errorf("%w (the address space is now unusable)", err)
 	}
 	a.fds[key] = sfd
+	a.p.noteHot(key, fd)
 	return sfd, nil
 }
 

@@ -68,6 +68,9 @@
 //   - The queue is applied in one round trip: the stub's batch slot runs a
 //     table of system calls that Ward writes into its scratch page
 //     (stub_batch.go).
+//   - The first file ever mapped (the kernel's memory file) is installed
+//     in each pooled stub when it is started, in the background, so a new
+//     address space rarely has to install a descriptor.
 //   - Release kills the stub at once (it can never run again) and reaps its
 //     threads on a goroutine of its own; Close waits for every reaper.
 //

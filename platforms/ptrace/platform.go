@@ -56,6 +56,13 @@ type Platform struct {
 	pool      []*stub
 	refilling bool
 
+	// hot is the first file ever installed in a stub (the kernel's
+	// memory file, in practice) and hotFD Ward's own duplicate of it, or
+	// -1: the pool installs it in every stub it starts, so that the first
+	// Switch into a new address space need not. Protected by mu.
+	hot   fileKey
+	hotFD int
+
 	// refills counts refilling goroutines, reapers the goroutines that
 	// reap released stubs; Close waits for both. reapErrs collects the
 	// reapers' failures for Close.
@@ -70,7 +77,7 @@ var _ platform.Platform = (*Platform)(nil)
 // probe stub that proves ptrace works here and tells the host's FP state
 // size. If ptrace is not available, the error says so.
 func New() (*Platform, error) {
-	p := &Platform{m: newMaster(), image: -1, poolSize: defaultPoolSize, spaces: make(map[*addressSpace]struct{})}
+	p := &Platform{m: newMaster(), image: -1, hotFD: -1, poolSize: defaultPoolSize, spaces: make(map[*addressSpace]struct{})}
 	err := p.m.do(func() error {
 		fd, err := newStubImage()
 		if err != nil {
@@ -223,6 +230,12 @@ func (p *Platform) Close() error {
 		p.reap(s)
 	}
 	p.reapers.Wait()
+	p.mu.Lock()
+	if p.hotFD >= 0 {
+		unix.Close(p.hotFD)
+		p.hotFD = -1
+	}
+	p.mu.Unlock()
 	p.shutdown()
 	p.mu.Lock()
 	defer p.mu.Unlock()

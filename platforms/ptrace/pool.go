@@ -113,7 +113,34 @@ func (p *Platform) startPooled() (*stub, error) {
 		return nil, err
 	}
 	s.spare.Store(tid)
+	p.mu.Lock()
+	key, hot := p.hot, p.hotFD
+	p.mu.Unlock()
+	if hot >= 0 {
+		sfd, err := s.installFD(s, hot)
+		if err != nil {
+			s.kill()
+			return nil, err
+		}
+		s.preinstalled = map[fileKey]int{key: sfd}
+	}
 	return s, nil
+}
+
+// noteHot makes the file of Ward's descriptor fd, installed in a stub for
+// the first time, the one the pool installs ahead of time (if none is
+// yet).
+func (p *Platform) noteHot(key fileKey, fd int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.hotFD >= 0 || p.closed {
+		return
+	}
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return // an optimisation only
+	}
+	p.hot, p.hotFD = key, dup
 }
 
 // stubAlive reports whether the stub's leader has not exited. It consumes

@@ -41,6 +41,11 @@ type stub struct {
 	// atomically by anyone.
 	spare atomic.Int32
 
+	// preinstalled holds the descriptors the pool installed in the stub
+	// before any address space had it (Platform.hot), by file. Set by
+	// startPooled.
+	preinstalled map[fileKey]int
+
 	// reaping is set by whoever hands the stub to Platform.reap, which
 	// must happen once.
 	reaping atomic.Bool

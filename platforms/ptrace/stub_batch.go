@@ -5,7 +5,6 @@ package ptrace
 import (
 	"encoding/binary"
 	"fmt"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -99,21 +98,6 @@ func injectBatch(pid, tid int32, tmpl *unix.PtraceRegs, calls []call) error {
 			return &batchError{index: done + i, nr: chunk[i].nr, errno: errno}
 		}
 		done += len(chunk)
-	}
-	return nil
-}
-
-// writeScratch copies b to offset off of the stub's scratch page: one
-// process_vm_writev, or word by word with PTRACE_POKEDATA where that is
-// refused.
-func writeScratch(pid, tid int32, off uintptr, b []byte) error {
-	local := []unix.Iovec{{Base: unsafe.SliceData(b), Len: uint64(len(b))}}
-	remote := []unix.RemoteIovec{{Base: stubScratch + off, Len: len(b)}}
-	if n, err := unix.ProcessVMWritev(int(pid), local, remote, 0); err == nil && n == len(b) {
-		return nil
-	}
-	if _, err := unix.PtracePokeData(int(tid), stubScratch+off, b); err != nil {
-		return threadError(tid, "PTRACE_POKEDATA", err)
 	}
 	return nil
 }

@@ -57,8 +57,8 @@ func scratchRecvmsg() []byte {
 // sending, the stub's socket may hold a stale message: the caller must
 // treat the stub as broken.
 func (s *stub) installFD(in injector, fd int) (int, error) {
-	if _, err := unix.PtracePokeData(int(in.tid()), stubScratch, scratchRecvmsg()); err != nil {
-		return -1, threadError(in.tid(), "PTRACE_POKEDATA", err)
+	if err := writeScratch(s.pid, in.tid(), 0, scratchRecvmsg()); err != nil {
+		return -1, err
 	}
 	if err := unix.Sendmsg(s.sock, []byte{0}, unix.UnixRights(fd), nil, unix.MSG_DONTWAIT); err != nil {
 		return -1, fmt.Errorf("ptrace: sending fd %d to stub %d: %w", fd, s.pid, err)
@@ -71,8 +71,8 @@ func (s *stub) installFD(in injector, fd int) (int, error) {
 		return -1, fmt.Errorf("ptrace: stub %d: injected recvmsg for fd %d returned %d bytes", s.pid, fd, n)
 	}
 	ctl := make([]byte, controlLen)
-	if _, err := unix.PtracePeekData(int(in.tid()), stubScratch+scratchControl, ctl); err != nil {
-		return -1, threadError(in.tid(), "PTRACE_PEEKDATA", err)
+	if err := readScratch(s.pid, in.tid(), scratchControl, ctl); err != nil {
+		return -1, err
 	}
 	le := binary.LittleEndian
 	cmsgLen, level, typ := le.Uint64(ctl[0:]), int32(le.Uint32(ctl[8:])), int32(le.Uint32(ctl[12:]))

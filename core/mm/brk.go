@@ -40,9 +40,10 @@ func (mm *MemoryManager) BrkStart() uintptr {
 // Like Linux, the heap is anonymous private read-write memory named
 // [heap] from BrkStart to the break rounded up to a page; shrinking unmaps
 // the pages above the new break.
-func (mm *MemoryManager) Brk(addr uintptr) (uintptr, error) {
+func (mm *MemoryManager) Brk(addr uintptr) (_ uintptr, err error) {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	defer mm.endBatch(mm.beginBatch(), &err)
 	old := mm.brk
 	if mm.brkStart == 0 {
 		// No heap yet: the loader has not called SetBrkStart.

@@ -50,9 +50,10 @@ func (e *FaultError) Error() string {
 // HandleFault returns nil when the thread should retry, a *FaultError when it
 // must get SIGSEGV or SIGBUS, unix.ENOMEM when memory ran out, and any other
 // error when the platform failed.
-func (mm *MemoryManager) HandleFault(addr uintptr, at platform.Prot) error {
+func (mm *MemoryManager) HandleFault(addr uintptr, at platform.Prot) (err error) {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	defer mm.endBatch(mm.beginBatch(), &err)
 	if addr < mm.minAddr || addr >= mm.maxAddr {
 		// Outside the user range (the platform's own pages, the
 		// vsyscall page): the host's verdict stands.
@@ -90,7 +91,7 @@ func (mm *MemoryManager) HandleFault(addr uintptr, at platform.Prot) error {
 
 	// The faulting page and what follows it first, so that a short memory
 	// file serves the fault before the read-around below it.
-	_, err := mm.populate(v, page, we)
+	_, err = mm.populate(v, page, we)
 	if err == nil && ws < page {
 		if _, err = mm.populate(v, ws, page); isErrno(err) {
 			err = nil

@@ -17,18 +17,19 @@ import (
 // base and the stack limit.
 //
 // On error the child is released (and newAS with it).
-func (mm *MemoryManager) Fork(newAS platform.AddressSpace) (*MemoryManager, error) {
+func (mm *MemoryManager) Fork(newAS platform.AddressSpace) (_ *MemoryManager, err error) {
 	// For writing: the parent's private PMAs become cow and are remapped
 	// read-only.
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	defer mm.endBatch(mm.beginBatch(), &err)
 	child := newMM(mm.mf, newAS, mm.minAddr, mm.maxAddr)
 	child.mmapBase = mm.mmapBase
 	child.brkStart, child.brk = mm.brkStart, mm.brk
 	child.stackLimit = mm.stackLimit
 
 	child.mu.Lock()
-	err := mm.forkInto(child)
+	err = mm.forkInto(child)
 	child.mu.Unlock()
 	if err != nil {
 		child.Release()

@@ -169,9 +169,10 @@ func (mm *MemoryManager) access(addr uintptr, n int, mode ioMode, buf []byte, fo
 // a write, shared copy-on-write), and returns how far from addr's page it
 // got. For a write it also breaks the copy-on-write sharing of the pages
 // it populated.
-func (mm *MemoryManager) populateForAccess(addr, end uintptr, mode ioMode, force bool) (uintptr, error) {
+func (mm *MemoryManager) populateForAccess(addr, end uintptr, mode ioMode, force bool) (_ uintptr, err error) {
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	defer mm.endBatch(mm.beginBatch(), &err)
 	v := mm.vmaAt(addr)
 	if v == nil || !canAccess(v, mode, force) {
 		return addr, unix.EFAULT

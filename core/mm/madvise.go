@@ -16,7 +16,7 @@ import (
 // space yet) and EINVAL on private ones. Pure hints succeed and do nothing.
 // As on Linux, a hole in the range is ENOMEM, reported after the mapped
 // parts were advised.
-func (mm *MemoryManager) MAdvise(addr, length uintptr, advice int) error {
+func (mm *MemoryManager) MAdvise(addr, length uintptr, advice int) (err error) {
 	switch advice {
 	case unix.MADV_NORMAL, unix.MADV_RANDOM, unix.MADV_SEQUENTIAL, unix.MADV_WILLNEED,
 		unix.MADV_DONTNEED, unix.MADV_FREE, unix.MADV_REMOVE,
@@ -44,6 +44,7 @@ func (mm *MemoryManager) MAdvise(addr, length uintptr, advice int) error {
 
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	defer mm.endBatch(mm.beginBatch(), &err)
 	hole := false
 	cur := addr
 	for _, v := range mm.vmasIn(addr, end) {
@@ -56,7 +57,6 @@ func (mm *MemoryManager) MAdvise(addr, length uintptr, advice int) error {
 		hole = true
 	}
 
-	var err error
 	switch advice {
 	case unix.MADV_DONTNEED, unix.MADV_FREE:
 		for _, v := range mm.vmasIn(addr, end) {

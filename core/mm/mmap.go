@@ -61,7 +61,7 @@ type MMapOpts struct {
 // MMap implements mmap(2): it creates a mapping and returns its address.
 // Memory is populated lazily (see HandleFault) unless MAP_POPULATE or
 // MAP_LOCKED is given.
-func (mm *MemoryManager) MMap(opts MMapOpts) (uintptr, error) {
+func (mm *MemoryManager) MMap(opts MMapOpts) (_ uintptr, err error) {
 	if opts.Length == 0 {
 		return 0, unix.EINVAL
 	}
@@ -121,6 +121,7 @@ func (mm *MemoryManager) MMap(opts MMapOpts) (uintptr, error) {
 
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	defer mm.endBatch(mm.beginBatch(), &err)
 	if mm.vmas.Len() >= maxMapCount {
 		return 0, unix.ENOMEM
 	}
@@ -175,7 +176,7 @@ func (mm *MemoryManager) MMap(opts MMapOpts) (uintptr, error) {
 }
 
 // MUnmap implements munmap(2).
-func (mm *MemoryManager) MUnmap(addr, length uintptr) error {
+func (mm *MemoryManager) MUnmap(addr, length uintptr) (err error) {
 	if !pageAligned(addr) || length == 0 {
 		return unix.EINVAL
 	}
@@ -185,6 +186,7 @@ func (mm *MemoryManager) MUnmap(addr, length uintptr) error {
 	}
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	defer mm.endBatch(mm.beginBatch(), &err)
 	return mm.unmapLocked(addr, addr+length)
 }
 

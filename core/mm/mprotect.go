@@ -16,7 +16,7 @@ const protSem = 0x8
 // one it cannot change: a hole in [addr, addr+length) is ENOMEM and a
 // permission the mapping may never have is EACCES, with the VMAs before it
 // already changed.
-func (mm *MemoryManager) MProtect(addr, length uintptr, prot uint32) error {
+func (mm *MemoryManager) MProtect(addr, length uintptr, prot uint32) (err error) {
 	const known = uint32(protRWX) | protSem | unix.PROT_GROWSDOWN | unix.PROT_GROWSUP
 	if prot&^known != 0 || prot&(unix.PROT_GROWSDOWN|unix.PROT_GROWSUP) == unix.PROT_GROWSDOWN|unix.PROT_GROWSUP {
 		return unix.EINVAL
@@ -36,6 +36,7 @@ func (mm *MemoryManager) MProtect(addr, length uintptr, prot uint32) error {
 
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	defer mm.endBatch(mm.beginBatch(), &err)
 	start := addr
 	if prot&unix.PROT_GROWSDOWN != 0 {
 		v := mm.vmaAt(start)
@@ -54,7 +55,6 @@ func (mm *MemoryManager) MProtect(addr, length uintptr, prot uint32) error {
 		return unix.EINVAL
 	}
 
-	var err error
 	cur := start
 	for cur < end {
 		v := mm.vmaAt(cur)

@@ -13,7 +13,7 @@ import (
 // otherwise), grows in place if the range ends its VMA and the space above is
 // free, and moves the mapping otherwise (ENOMEM without MREMAP_MAYMOVE). An
 // oldSize of zero duplicates a shared mapping (EINVAL for a private one).
-func (mm *MemoryManager) MRemap(oldAddr, oldSize, newSize uintptr, flags int, newAddr uintptr) (uintptr, error) {
+func (mm *MemoryManager) MRemap(oldAddr, oldSize, newSize uintptr, flags int, newAddr uintptr) (_ uintptr, err error) {
 	if flags&^(unix.MREMAP_MAYMOVE|unix.MREMAP_FIXED|unix.MREMAP_DONTUNMAP) != 0 {
 		return 0, unix.EINVAL
 	}
@@ -37,6 +37,7 @@ func (mm *MemoryManager) MRemap(oldAddr, oldSize, newSize uintptr, flags int, ne
 
 	mm.mu.Lock()
 	defer mm.mu.Unlock()
+	defer mm.endBatch(mm.beginBatch(), &err)
 
 	if fixed {
 		if !pageAligned(newAddr) {

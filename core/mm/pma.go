@@ -181,6 +181,28 @@ func (mm *MemoryManager) mapRange(start, end uintptr) error {
 	return nil
 }
 
+// beginBatch starts a batch of address-space changes if the platform
+// batches them (platform.Batcher), and returns the batcher or nil; the
+// operation that called it defers endBatch, while it holds mm.mu.
+func (mm *MemoryManager) beginBatch() platform.Batcher {
+	b, _ := mm.as.(platform.Batcher)
+	if b != nil {
+		b.BeginBatch()
+	}
+	return b
+}
+
+// endBatch applies the batch that beginBatch started; its error becomes
+// *err unless the operation failed already.
+func (mm *MemoryManager) endBatch(b platform.Batcher, err *error) {
+	if b == nil {
+		return
+	}
+	if berr := b.EndBatch(); berr != nil && *err == nil {
+		*err = fmt.Errorf("mm: reflecting changes into the address space: %w", berr)
+	}
+}
+
 // populate gives every page of [start, end) pages in the memory file and
 // maps them into the AddressSpace (unless v is PROT_NONE). [start, end) must
 // lie inside v. It returns how far [start, end) is populated: end, or where

@@ -77,6 +77,24 @@ type AddressSpace interface {
 	Release()
 }
 
+// Batcher is implemented by an AddressSpace whose MapFile and Unmap each
+// cost a round trip to something outside Ward (on the ptrace platform, a
+// system call injected into a stub process) and that can apply several
+// at once more cheaply. Between BeginBatch and EndBatch, MapFile and Unmap
+// only validate their arguments and queue the change; EndBatch applies the
+// queue in order and returns the first error. A failed EndBatch leaves the
+// address space unusable, as a failed MapFile may.
+//
+// The caller must call EndBatch before anything may rely on the changes:
+// core/mm brackets one operation with them while it holds its lock, so
+// that an application thread of the address space sees the changes no
+// later than when the operation returns, as without batching. Batches do
+// not nest.
+type Batcher interface {
+	BeginBatch()
+	EndBatch() error
+}
+
 // StopReason says why Switch returned.
 type StopReason int
 

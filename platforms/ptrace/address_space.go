@@ -52,11 +52,15 @@ type addressSpace struct {
 	// thread is dead is ignored. Protected by mu.
 	tracers map[int32]*thread
 
-	// pending holds the operations queued before the first Switch, and
-	// held the duplicates of Ward's descriptors for the files they map
-	// that the stub does not have yet. Both protected by mu.
+	// pending holds the operations queued before the first Switch or
+	// inside a batch, and held the duplicates of Ward's descriptors for
+	// the files they map that the stub does not have yet. Both protected
+	// by mu.
 	pending []op
 	held    map[fileKey]int
+
+	// batching is set between BeginBatch and EndBatch. Protected by mu.
+	batching bool
 
 	// flushed is set, under mu, once pending has been applied: from then
 	// on every operation is applied at once.
@@ -67,7 +71,10 @@ type addressSpace struct {
 	released atomic.Bool
 }
 
-var _ platform.AddressSpace = (*addressSpace)(nil)
+var (
+	_ platform.AddressSpace = (*addressSpace)(nil)
+	_ platform.Batcher      = (*addressSpace)(nil)
+)
 
 // fileKey identifies a file and the access mode of a descriptor for it: a
 // descriptor installed in a stub for one fileKey serves every MapFile of a
@@ -137,8 +144,8 @@ func (a *addressSpace) MapFile(addr uintptr, fd int, offset int64, length uintpt
 	if a.released.Load() {
 		return errReleased
 	}
-	if !a.flushed.Load() {
-		if !stubAlive(a.stub) {
+	if !a.flushed.Load() || a.batching {
+		if !a.flushed.Load() && !stubAlive(a.stub) {
 			return fmt.Errorf("ptrace: stub %d: %w", a.stub.pid, errStubDied)
 		}
 		if _, ok := a.fds[key]; !ok {
@@ -170,7 +177,7 @@ func (a *addressSpace) Unmap(addr, length uintptr) error {
 	if a.released.Load() {
 		return errReleased
 	}
-	if !a.flushed.Load() {
+	if !a.flushed.Load() || a.batching {
 		a.queue(o)
 		return nil
 	}
@@ -192,6 +199,38 @@ func (a *addressSpace) queue(o op) {
 		}
 	}
 	a.pending = append(a.pending, o)
+}
+
+// BeginBatch implements platform.Batcher: MapFile and Unmap queue until
+// EndBatch.
+func (a *addressSpace) BeginBatch() {
+	a.mu.Lock()
+	a.batching = true
+	a.mu.Unlock()
+}
+
+// EndBatch implements platform.Batcher: it applies what the batch queued in
+// one round trip. Before the first Switch the queue simply stays for it.
+func (a *addressSpace) EndBatch() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.batching = false
+	if !a.flushed.Load() || len(a.pending) == 0 {
+		return nil
+	}
+	if a.released.Load() {
+		return errReleased
+	}
+	defer stats.batches.add(time.Now())
+	err := a.run(a.applyPending)
+	a.pending = nil
+	a.closeHeld()
+	if err != nil {
+		a.released.Store(true)
+		unix.Kill(int(a.stub.pid), unix.SIGKILL)
+		return fmt.Errorf("%w (the address space is now unusable)", err)
+	}
+	return nil
 }
 
 // flush applies the queued operations, and from then on operations are

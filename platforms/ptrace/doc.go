@@ -68,6 +68,10 @@
 //   - The queue is applied in one round trip: the stub's batch slot runs a
 //     table of system calls that Ward writes into its scratch page
 //     (stub_batch.go).
+//   - The address space is a platform.Batcher: core/mm brackets each
+//     operation (a fault, fork, mprotect, munmap) with BeginBatch and
+//     EndBatch, and the MapFile and Unmap calls in between cost one round
+//     trip together.
 //   - The first file ever mapped (the kernel's memory file) is installed
 //     in each pooled stub when it is started, in the background, so a new
 //     address space rarely has to install a descriptor.

@@ -31,6 +31,7 @@ type platformStats struct {
 	newThreads    statCounter // take or clone a stub thread, seize it
 	flushes       statCounter // first Switch applying the queue
 	flushOps      atomic.Int64
+	batches       statCounter // EndBatch that applied something
 	directInject  statCounter // MapFile/Unmap injected by the caller's own thread
 	masterInject  statCounter // MapFile/Unmap handed to the master
 	poolMisses    statCounter // NewAddressSpace started a stub itself
@@ -56,6 +57,7 @@ func (s *platformStats) write(w io.Writer) {
 	line("switch", &s.switches)
 	line("new thread", &s.newThreads)
 	line("flush", &s.flushes)
+	line("batch", &s.batches)
 	line("inject direct", &s.directInject)
 	line("inject master", &s.masterInject)
 	line("pool miss", &s.poolMisses)

@@ -60,3 +60,48 @@ func TestBatch(t *testing.T) {
 		t.Errorf("getpid after the batch = %d, %v; want %d", pid, err, a.stub.pid)
 	}
 }
+
+// TestAddressSpaceBatch checks platform.Batcher on a flushed address
+// space: inside a batch nothing reaches the stub, EndBatch applies it all,
+// in order, and an empty batch costs nothing.
+func TestAddressSpaceBatch(t *testing.T) {
+	p := newPlatform(t)
+	mem := newAppMem(t)
+	as, err := p.NewAddressSpace()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer as.Release()
+	a := as.(*addressSpace)
+	applyQueued(t, as)
+	maps := func() string {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/maps", a.stub.pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	a.BeginBatch()
+	if err := as.MapFile(codeAddr, mem.fd, 0, 4*pageSize, 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := as.Unmap(codeAddr+pageSize, pageSize); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(maps(), "00400000") {
+		t.Fatal("a batched MapFile reached the stub before EndBatch")
+	}
+	if err := a.EndBatch(); err != nil {
+		t.Fatal(err)
+	}
+	m := maps()
+	for _, want := range []string{"00400000-00401000 r--s", "00402000-00404000 r--s"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("after EndBatch the stub maps:\n%s\nwant %s", m, want)
+		}
+	}
+	a.BeginBatch()
+	if err := a.EndBatch(); err != nil {
+		t.Errorf("empty batch: %v", err)
+	}
+}

@@ -151,39 +151,7 @@ func tryStartStub(image int) (*stub, error) {
 		return nil, fmt.Errorf("ptrace: new stub %d stopped at %#x, not at its entry %#x", pid, s.regs.Rip, uint64(idleLoop))
 	}
 
-	// Give the stub its scratch page and take away everything exec gave
-	// it besides its code: stack, vDSO, vvar. Then close any descriptor
-	// that leaked into it through a missing O_CLOEXEC in Ward (fd 0, the
-	// socket, stays).
-	steps := []struct {
-		what string
-		nr   uintptr
-		args []uintptr
-	}{
-		{"mmap scratch page", unix.SYS_MMAP, []uintptr{stubScratch, pageSize, unix.PROT_READ | unix.PROT_WRITE, unix.MAP_PRIVATE | unix.MAP_ANONYMOUS | unix.MAP_FIXED, ^uintptr(0), 0}},
-		{"munmap below stub", unix.SYS_MUNMAP, []uintptr{0, stubStart}},
-		{"munmap above stub", unix.SYS_MUNMAP, []uintptr{stubEnd, taskSize - stubEnd}},
-	}
-	for _, st := range steps {
-		if _, err := s.syscall(st.nr, st.args...); err != nil {
-			s.kill()
-			return nil, fmt.Errorf("ptrace: preparing stub %d: %s: %w", pid, st.what, err)
-		}
-	}
-	if _, err := s.syscall(unix.SYS_CLOSE_RANGE, 1, ^uintptr(0)>>32, 0); err != nil && !errors.Is(err, unix.ENOSYS) {
-		s.kill()
-		return nil, fmt.Errorf("ptrace: preparing stub %d: close_range: %w", pid, err)
-	}
-	// Name it (the exec through /proc/self/fd/N named it "N").
-	if _, err := unix.PtracePokeData(int(s.pid), stubScratch, []byte(stubName+"\x00")); err != nil {
-		s.kill()
-		return nil, threadError(s.pid, "PTRACE_POKEDATA", err)
-	}
-	if _, err := s.syscall(unix.SYS_PRCTL, unix.PR_SET_NAME, stubScratch); err != nil {
-		s.kill()
-		return nil, fmt.Errorf("ptrace: preparing stub %d: prctl(PR_SET_NAME): %w", pid, err)
-	}
-	if err := s.installFilter(); err != nil {
+	if err := s.prepare(); err != nil {
 		s.kill()
 		return nil, fmt.Errorf("ptrace: preparing stub %d: %w", pid, err)
 	}

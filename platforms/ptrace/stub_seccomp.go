@@ -4,8 +4,6 @@ package ptrace
 
 import (
 	"encoding/binary"
-	"errors"
-	"fmt"
 
 	"golang.org/x/sys/unix"
 )
@@ -45,36 +43,19 @@ var stubFilter = []unix.SockFilter{
 	{Code: unix.BPF_RET | unix.BPF_K, K: unix.SECCOMP_RET_ALLOW},
 }
 
-// installFilter installs stubFilter in the stub's leader (threads cloned
-// later inherit it). The sock_fprog and the program go through the scratch
-// page. A host without seccomp (ENOSYS, EINVAL) is tolerated: there the
-// vsyscall page stays a hole.
-//
-// Preconditions: on the master goroutine; the stub has cloned no thread.
-func (s *stub) installFilter() error {
+// filterProgram returns stubFilter as a struct sock_fprog followed by the
+// program, for the scratch page at offset off.
+func filterProgram(off uintptr) []byte {
 	const progOff = 16
 	b := make([]byte, progOff+8*len(stubFilter))
 	le := binary.LittleEndian
-	le.PutUint16(b[0:], uint16(len(stubFilter))) // sock_fprog.len
-	le.PutUint64(b[8:], stubScratch+progOff)     // sock_fprog.filter
+	le.PutUint16(b[0:], uint16(len(stubFilter)))         // sock_fprog.len
+	le.PutUint64(b[8:], uint64(stubScratch+off+progOff)) // sock_fprog.filter
 	for i, f := range stubFilter {
 		o := progOff + 8*i
 		le.PutUint16(b[o:], f.Code)
 		b[o+2], b[o+3] = f.Jt, f.Jf
 		le.PutUint32(b[o+4:], f.K)
 	}
-	if _, err := unix.PtracePokeData(int(s.pid), stubScratch, b); err != nil {
-		return threadError(s.pid, "PTRACE_POKEDATA", err)
-	}
-	if _, err := s.syscall(unix.SYS_PRCTL, unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
-		return fmt.Errorf("prctl(PR_SET_NO_NEW_PRIVS): %w", err)
-	}
-	_, err := s.syscall(unix.SYS_SECCOMP, unix.SECCOMP_SET_MODE_FILTER, 0, stubScratch)
-	if errors.Is(err, unix.ENOSYS) || errors.Is(err, unix.EINVAL) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("seccomp(SECCOMP_SET_MODE_FILTER): %w", err)
-	}
-	return nil
+	return b
 }

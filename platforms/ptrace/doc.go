@@ -18,7 +18,9 @@
 // PR_SET_PDEATHSIG SIGKILL and PTRACE_O_EXITKILL, so a stub never outlives
 // Ward. Before the stub is used, injected system calls give it a scratch
 // page, unmap everything exec gave it (stack, vDSO, vvar) and close every
-// descriptor but its socket (below). The stub's memory is then:
+// descriptor but its socket (below; stub_prepare.go). Stubs started this way
+// are rare: the pool forks new stubs from such a prepared template stub
+// (stub_fork.go). The stub's memory is then:
 //
 //	0x0000_0000_0000 .. 0x0000_0001_0000   never mapped
 //	0x0000_0001_0000 .. 0x7fff_ffff_0000   application [MinUserAddress, MaxUserAddress)
@@ -50,8 +52,9 @@
 //   - A pool (pool.go) keeps stubs started and set up ahead of time, each
 //     with a spare idle thread cloned already. NewAddressSpace takes one
 //     without waiting for the master, and a goroutine has the master start
-//     a replacement in the background. A pooled stub that died meanwhile is
-//     reaped and skipped.
+//     a replacement in the background, by forking the template stub
+//     (stub_fork.go), which costs less of the master's time than an exec.
+//     A pooled stub that died meanwhile is reaped and skipped.
 //   - A task goroutine whose OS thread traces a stub thread of the address
 //     space (the thread that faulted or called mmap) injects MapFile's and
 //     Unmap's system calls into that stopped thread itself, on its own CPU,

@@ -63,6 +63,10 @@ type Platform struct {
 	hot   fileKey
 	hotFD int
 
+	// template is the stub the pool forks new stubs from (stub_fork.go),
+	// or nil. Owned by the master goroutine.
+	template *stub
+
 	// refills counts refilling goroutines, reapers the goroutines that
 	// reap released stubs; Close waits for both. reapErrs collects the
 	// reapers' failures for Close.
@@ -88,7 +92,12 @@ func New() (*Platform, error) {
 		if err != nil {
 			return err
 		}
-		defer s.kill()
+		defer func() {
+			// The probe becomes the template, if it can.
+			if p.template == nil {
+				s.kill()
+			}
+		}()
 		buf := make([]byte, 64<<10)
 		n, err := ptraceGetXstate(s.pid, buf)
 		if err != nil {
@@ -99,6 +108,9 @@ func New() (*Platform, error) {
 		}
 		p.xsize = n
 		p.initFP = append([]byte(nil), buf[:n]...)
+		if newTemplate(s) == nil {
+			p.template = s
+		}
 		return nil
 	})
 	if err != nil {
@@ -230,6 +242,10 @@ func (p *Platform) Close() error {
 		p.reap(s)
 	}
 	p.reapers.Wait()
+	_ = p.m.do(func() error {
+		p.retireTemplate()
+		return nil
+	})
 	p.mu.Lock()
 	if p.hotFD >= 0 {
 		unix.Close(p.hotFD)

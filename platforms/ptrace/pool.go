@@ -103,7 +103,7 @@ func (p *Platform) refill() {
 // Preconditions: on the master goroutine.
 func (p *Platform) startPooled() (*stub, error) {
 	defer stats.stubStarts.add(time.Now())
-	s, err := startStub(p.image)
+	s, err := p.newStub()
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +141,47 @@ func (p *Platform) noteHot(key fileKey, fd int) {
 		return // an optimisation only
 	}
 	p.hot, p.hotFD = key, dup
+}
+
+// newStub starts a stub: forked from the template, or started from the
+// image if there is no usable template (then a new template is made for
+// next time).
+//
+// Preconditions: on the master goroutine.
+func (p *Platform) newStub() (*stub, error) {
+	if p.template != nil && (p.template.dead || !stubAlive(p.template)) {
+		p.retireTemplate()
+	}
+	if p.template == nil {
+		if t, err := startStub(p.image); err == nil {
+			if newTemplate(t) == nil {
+				p.template = t
+			} else {
+				t.kill()
+			}
+		}
+	}
+	if p.template != nil {
+		s, err := forkStub(p.template)
+		if err == nil {
+			return s, nil
+		}
+		if !errors.Is(err, errTemplateBroken) {
+			return nil, err
+		}
+		p.retireTemplate()
+	}
+	return startStub(p.image)
+}
+
+// retireTemplate kills and reaps the template, if any.
+//
+// Preconditions: on the master goroutine.
+func (p *Platform) retireTemplate() {
+	if p.template != nil {
+		p.template.kill()
+		p.template = nil
+	}
 }
 
 // stubAlive reports whether the stub's leader has not exited. It consumes

@@ -229,3 +229,65 @@ func TestDirectInjection(t *testing.T) {
 	st := initialState()
 	mustSwitch(t, c, as, st, platform.StopSyscall)
 }
+
+// ppid returns pid's parent process id from /proc.
+func ppid(t *testing.T, pid int32) int32 {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	var pp int32
+	fmt.Sscanf(strings.Fields(s[strings.LastIndexByte(s, ')')+1:])[1], "%d", &pp)
+	return pp
+}
+
+// TestTemplate: pooled stubs are forked from the template, run application
+// code like any stub, and when the template is killed from outside the pool
+// makes a new one and goes on.
+func TestTemplate(t *testing.T) {
+	runtime.LockOSThread()
+	p := newPlatform(t)
+	settle(p)
+	var tpid int32
+	p.m.do(func() error {
+		if p.template != nil {
+			tpid = p.template.pid
+		}
+		return nil
+	})
+	if tpid == 0 {
+		t.Fatal("no template stub after New")
+	}
+	mem := newAppMem(t)
+	as := newSpace(t, p, mem, getpidLoop)
+	if pp := ppid(t, as.(*addressSpace).stub.pid); pp != tpid {
+		t.Errorf("stub's parent is %d, want the template %d", pp, tpid)
+	}
+	c := newContext(t, p)
+	mustSwitch(t, c, as, initialState(), platform.StopSyscall)
+
+	unix.Kill(int(tpid), unix.SIGKILL)
+	// Drain the pool so that the next stubs are started after the kill.
+	for i := 0; i < defaultPoolSize+2; i++ {
+		as := newSpace(t, p, mem, getpidLoop)
+		mustSwitch(t, c, as, initialState(), platform.StopSyscall)
+		as.Release()
+	}
+	settle(p)
+	var now int32
+	p.m.do(func() error {
+		if p.template != nil {
+			now = p.template.pid
+		}
+		return nil
+	})
+	if now == 0 || now == tpid {
+		t.Errorf("template after the old one was killed: %d (old %d)", now, tpid)
+	}
+	as.Release()
+	if kids := appChildren(p); len(kids) != 0 {
+		t.Errorf("children left: %v", kids)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -200,6 +201,12 @@ func appChildren(p *Platform) []string {
 		pooled[strconv.Itoa(int(s.pid))] = true
 	}
 	p.mu.Unlock()
+	p.m.do(func() error {
+		if p.template != nil {
+			pooled[strconv.Itoa(int(p.template.pid))] = true
+		}
+		return nil
+	})
 	var kids []string
 	for _, k := range children() {
 		if !pooled[strings.Fields(k)[0]] {
@@ -218,11 +225,13 @@ func applyQueued(t testing.TB, as platform.AddressSpace) {
 	}
 }
 
-// children returns the processes whose parent is this test process.
+// children returns the descendant processes of this test process: stubs
+// it started, and stubs forked from a template stub (stub_fork.go), which
+// are the template's children.
 func children() []string {
 	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
-	me := strconv.Itoa(os.Getpid())
-	var kids []string
+	type proc struct{ ppid, desc string }
+	procs := map[string]proc{}
 	for _, f := range stats {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -230,10 +239,24 @@ func children() []string {
 		}
 		s := string(b)
 		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-		if len(fields) > 1 && fields[1] == me {
-			kids = append(kids, s[:strings.IndexByte(s, ')')+1]+" "+fields[0])
+		if len(fields) > 1 {
+			pid := strings.Fields(s)[0]
+			procs[pid] = proc{fields[1], s[:strings.IndexByte(s, ')')+1] + " " + fields[0]}
 		}
 	}
+	mine := map[string]bool{strconv.Itoa(os.Getpid()): true}
+	var kids []string
+	for changed := true; changed; {
+		changed = false
+		for pid, p := range procs {
+			if mine[p.ppid] && !mine[pid] {
+				mine[pid] = true
+				kids = append(kids, p.desc)
+				changed = true
+			}
+		}
+	}
+	sort.Strings(kids)
 	return kids
 }
 
@@ -811,7 +834,7 @@ func TestStubsDieWithWard(t *testing.T) {
 	var pids, pooled []int
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
-		if f := strings.Fields(sc.Text()); len(f) == 2 && (f[0] == "stub" || f[0] == "pooled") {
+		if f := strings.Fields(sc.Text()); len(f) == 2 && (f[0] == "stub" || f[0] == "pooled" || f[0] == "template") {
 			pid, _ := strconv.Atoi(f[1])
 			if f[0] == "stub" {
 				pids = append(pids, pid)
@@ -833,7 +856,15 @@ func TestStubsDieWithWard(t *testing.T) {
 		// A stub that outlived its Ward would make this block (the
 		// test's timeout reports it).
 		var ws unix.WaitStatus
-		if _, err := unix.Wait4(pid, &ws, 0, nil); err != nil {
+		_, err := unix.Wait4(pid, &ws, 0, nil)
+		if errors.Is(err, unix.ECHILD) {
+			// A stub forked from the template died while the
+			// template, which ignores SIGCHLD, was alive: the
+			// host released it at once. It must be gone.
+			if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+				t.Errorf("stub %d is not this process's to reap and still exists", pid)
+			}
+		} else if err != nil {
 			t.Errorf("reaping stub %d: %v", pid, err)
 		} else if !ws.Signaled() || ws.Signal() != unix.SIGKILL {
 			t.Errorf("stub %d ended with status %#x, want killed by SIGKILL", pid, uint32(ws))
@@ -867,6 +898,12 @@ func stubsDieHelper() {
 	for _, s := range p.pool {
 		fmt.Println("pooled", s.pid)
 	}
+	p.m.do(func() error {
+		if p.template != nil {
+			fmt.Println("template", p.template.pid)
+		}
+		return nil
+	})
 	fmt.Println("ready")
 	time.Sleep(time.Minute)
 }

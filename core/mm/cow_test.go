@@ -143,9 +143,12 @@ func TestCOWForkWrite(t *testing.T) {
 func TestCOWSharedAndSpecialMappings(t *testing.T) {
 	e := newTestEnv(t)
 	shared := e.mmap(t, 0x400000, 4*pg, rw, unix.MAP_SHARED|unix.MAP_FIXED)
-	priv := e.mmap(t, 0x500000, 4*pg, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
+	// Past its first two pages, priv is too large to be copied at fork
+	// (eagerForkCopy).
+	const privLen = 2*pg + eagerForkCopy + pg
+	priv := e.mmap(t, 0x500000, privLen, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
 	e.write(t, shared, fill(4*pg, 1))
-	e.write(t, priv, fill(4*pg, 2))
+	e.write(t, priv, fill(privLen, 2))
 	if err := e.mm.MAdvise(priv, pg, unix.MADV_DONTFORK); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +185,7 @@ func TestCOWSharedAndSpecialMappings(t *testing.T) {
 	if got := c.read(t, priv+pg, pg); !bytes.Equal(got, make([]byte, pg)) {
 		t.Fatal("MADV_WIPEONFORK memory not zero in the child")
 	}
-	if got := c.read(t, priv+2*pg, 2*pg); !bytes.Equal(got, fill(4*pg, 2)[2*pg:]) {
+	if got := c.read(t, priv+2*pg, 2*pg); !bytes.Equal(got, fill(privLen, 2)[2*pg:4*pg]) {
 		t.Fatal("child's copy-on-write memory wrong")
 	}
 	if r := e.refsAt(t, priv+2*pg); r != 2 {
@@ -192,9 +195,10 @@ func TestCOWSharedAndSpecialMappings(t *testing.T) {
 
 func TestCOWKernelWrites(t *testing.T) {
 	e := newTestEnv(t)
-	a := e.mmap(t, 0x400000, 8*pg, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
+	// Too large to be copied at fork (eagerForkCopy).
+	a := e.mmap(t, 0x400000, 32*pg, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
 	ro1 := e.mmap(t, 0x600000, 2*pg, ro, unix.MAP_PRIVATE|unix.MAP_FIXED)
-	e.write(t, a, fill(8*pg, 1))
+	e.write(t, a, fill(32*pg, 1))
 	if n, err := e.mm.CopyOutForce(ro1, []byte("text")); n != 4 || err != nil {
 		t.Fatal(n, err)
 	}
@@ -255,14 +259,15 @@ func TestCOWKernelWrites(t *testing.T) {
 
 func TestCOWMprotectAndMremap(t *testing.T) {
 	e := newTestEnv(t)
-	a := e.mmap(t, 0x400000, 8*pg, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
-	e.write(t, a, fill(8*pg, 4))
+	// Too large to be copied at fork (eagerForkCopy).
+	a := e.mmap(t, 0x400000, 32*pg, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
+	e.write(t, a, fill(32*pg, 4))
 	c := e.fork(t)
 	// mprotect down and up again: cow pages stay read-only.
-	if err := e.mm.MProtect(a, 8*pg, uint32(ro)); err != nil {
+	if err := e.mm.MProtect(a, 32*pg, uint32(ro)); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.mm.MProtect(a, 8*pg, uint32(rw)); err != nil {
+	if err := e.mm.MProtect(a, 32*pg, uint32(rw)); err != nil {
 		t.Fatal(err)
 	}
 	checkInvariants(t, e.mm, e.as)
@@ -270,7 +275,7 @@ func TestCOWMprotectAndMremap(t *testing.T) {
 		t.Fatalf("cow page mapped %v after mprotect(rw)", p)
 	}
 	// mremap moves cow pages with their state.
-	na, err := c.mm.MRemap(a, 8*pg, 16*pg, unix.MREMAP_MAYMOVE, 0)
+	na, err := c.mm.MRemap(a, 32*pg, 64*pg, unix.MREMAP_MAYMOVE, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -286,7 +291,9 @@ func TestCOWMprotectAndMremap(t *testing.T) {
 
 func TestCOWForkOfFork(t *testing.T) {
 	e := newTestEnv(t)
-	a := e.mmap(t, 0x400000, 4*pg, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
+	// Too large to be copied at fork (eagerForkCopy).
+	a := e.mmap(t, 0x400000, 32*pg, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
+	e.write(t, a, fill(32*pg, 0))
 	e.write(t, a, []byte("gen0"))
 	c := e.fork(t)
 	g := c.fork(t)

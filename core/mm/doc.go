@@ -27,8 +27,9 @@
 //
 // # Lazy population
 //
-// Pages are allocated lazily. mmap only records a VMA (a 64 GiB PROT_NONE
-// reservation costs a btree node and no pages); the first access to a page
+// Pages are allocated lazily. mmap records a VMA (a 64 GiB PROT_NONE
+// reservation costs a btree node and no pages) and, for a file mapping,
+// populates its first window (below); the first access to a page
 // faults in the application, the platform reports the fault, and the kernel
 // calls HandleFault, which allocates (or, for a file or shared mapping,
 // looks up) the pages of an aligned window around the address, maps them,
@@ -39,7 +40,15 @@
 // first, so a nearly full memory file still serves the fault. The window
 // trades a little over-allocation for fewer platform round trips; the
 // memory file is sparse, so the host commits only what is written.
-// MAP_POPULATE, MAP_LOCKED and MADV_POPULATE_* populate eagerly. The
+// MAP_POPULATE, MAP_LOCKED and MADV_POPULATE_* populate eagerly. mmap
+// itself populates ("prefaults") the first window of a file mapping: the
+// first 1 MiB of one without PROT_WRITE (the page cache's pages, read from
+// the file if not cached yet, never beyond its end) and the first 64 KiB
+// of a writable private one (copied); writable shared, anonymous and
+// PROT_NONE mappings stay lazy. A fault costs a platform round trip (~100
+// µs on ptrace), while the prefault rides in the mmap's own batch, and in
+// exec, whose mappings are queued until the first Switch, costs almost
+// nothing (see prefaultLength in mmap.go). The
 // kernel's own writes (CopyOut, ZeroOut) populate exactly the pages they
 // touch; its reads of never-touched private anonymous memory return zeros
 // without allocating anything. madvise(MADV_DONTNEED) drops PMAs, so
@@ -58,7 +67,10 @@
 // (pma.cow) and mapped without ProtWrite. There are two ways to get there.
 // Fork shares private pages copy-on-write (and shares the pages of shared
 // mappings; MADV_DONTFORK and MADV_WIPEONFORK are honoured), marking the
-// PMAs cow in parent and child. And a private mapping of a Mappable without
+// PMAs cow in parent and child, except in small writable VMAs (at most
+// 64 KiB populated, 1 MiB per fork; see eagerForkCopy), which it copies
+// into the child at once: the stack, .data and .bss that both sides write
+// right after fork would otherwise cost a fault each. And a private mapping of a Mappable without
 // PROT_WRITE (program text, read-only data) maps the Mappable's own pages
 // in cow PMAs instead of copying them (populateHole), so every process
 // running a program shares the page cache's one copy of its text. (A

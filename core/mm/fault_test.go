@@ -116,12 +116,14 @@ func TestFaultWindow(t *testing.T) {
 			} else {
 				e.mmap(t, base, length, tc.prot, tc.flags|unix.MAP_FIXED)
 			}
+			// Past the window mmap prefaulted (see prefaultLength).
 			addr := uintptr(base + 1<<20 + 5*pg + 3)
+			before := e.as.mapped()
 			if err := e.mm.HandleFault(addr, 0); err != nil {
 				t.Fatal(err)
 			}
 			ws := addr &^ (tc.want - 1)
-			if n := e.as.mapped(); n != int(tc.want/pg) || e.mappedIn(ws, ws+tc.want) != n {
+			if n := e.as.mapped() - before; n != int(tc.want/pg) || e.mappedIn(ws, ws+tc.want) != n {
 				t.Errorf("one fault mapped %d pages, %d of them in [%#x, %#x); want that window, %d pages",
 					n, e.mappedIn(ws, ws+tc.want), ws, ws+tc.want, tc.want/pg)
 			}
@@ -141,10 +143,19 @@ func TestFaultWindowClipped(t *testing.T) {
 	e := newTestEnv(t)
 	dropCache(t, e)
 	f := newCacheFile(31, fill(4*mib, 5))
+	// mapLazy maps and drops what mmap prefaulted (see prefaultLength),
+	// so that only the faults below populate.
+	mapLazy := func(f CachedFile, addr, length uintptr, off uint64) {
+		t.Helper()
+		e.mapFileAt(t, f, addr, length, unix.PROT_READ, unix.PROT_READ, unix.MAP_PRIVATE, off)
+		if err := e.mm.MAdvise(addr, length, unix.MADV_DONTNEED); err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	// A VMA that starts and ends inside windows.
 	start, end := uintptr(base+3*pg), uintptr(base+2*mib-3*pg)
-	e.mapFileAt(t, f, start, end-start, unix.PROT_READ, unix.PROT_READ, unix.MAP_PRIVATE, 0)
+	mapLazy(f, start, end-start, 0)
 	if err := e.mm.HandleFault(start+10*pg, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +172,7 @@ func TestFaultWindowClipped(t *testing.T) {
 	// Pages already there: the kernel's copies populate only what they
 	// touch.
 	b := uintptr(base + 2*mib)
-	e.mapFileAt(t, f, b, mib, unix.PROT_READ, unix.PROT_READ, unix.MAP_PRIVATE, 2*mib)
+	mapLazy(f, b, mib, 2*mib)
 	for _, a := range []uintptr{b + 100*pg, b + 200*pg} {
 		if _, err := e.mm.CopyIn(a, make([]byte, 1)); err != nil {
 			t.Fatal(err)
@@ -184,7 +195,7 @@ func TestFaultWindowClipped(t *testing.T) {
 	// The end of the file: the window stops there, and the fault is served.
 	short := newCacheFile(32, fill(mib+10*pg+100, 6))
 	c := uintptr(base + 8*mib)
-	e.mapFileAt(t, short, c, 2*mib, unix.PROT_READ, unix.PROT_READ, unix.MAP_PRIVATE, 0)
+	mapLazy(short, c, 2*mib, 0)
 	if err := e.mm.HandleFault(c+mib+8, 0); err != nil {
 		t.Fatalf("fault before the end of the file: %v", err)
 	}

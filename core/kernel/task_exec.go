@@ -98,6 +98,12 @@ func (t *Task) Exec(img *Image) {
 	t.exitRobustList()
 	old := tg.mm.Swap(newMMRef(img.MM))
 	if old != nil {
+		// The new address space may take over the old one's host
+		// resources (platform.Successor) if nothing else uses it: no
+		// vfork parent shares it, and the other threads are gone.
+		if s, ok := img.MM.AddressSpace().(platform.Successor); ok && old.users.Load() == 1 {
+			s.Succeed(old.mm.AddressSpace())
+		}
 		old.decRef()
 	}
 	if vforkDone != nil {

@@ -95,6 +95,22 @@ type Batcher interface {
 	EndBatch() error
 }
 
+// Successor is implemented by an AddressSpace that, before it has ever
+// run, can take over the host resources of another one that is about to be
+// released: exec replaces a process's address space with a new one, and
+// the old one's resources (on the ptrace platform, a stub process with a
+// thread that the exec'ing task already traces) cost less to reuse than new
+// ones cost to make.
+type Successor interface {
+	// Succeed makes the receiver take over old's host resources if it
+	// can, and reports whether it did. It is called by the goroutine
+	// that will run the receiver next, after exec's point of no return;
+	// old must not be used again but to be released, and nothing may run
+	// in it meanwhile. Whatever old mapped is unmapped before anything
+	// runs in the receiver.
+	Succeed(old AddressSpace) bool
+}
+
 // StopReason says why Switch returned.
 type StopReason int
 

@@ -62,6 +62,10 @@ type addressSpace struct {
 	// batching is set between BeginBatch and EndBatch. Protected by mu.
 	batching bool
 
+	// inherited is the stub thread taken over from the predecessor
+	// (succession.go) until a Context claims it. Protected by mu.
+	inherited *thread
+
 	// flushed is set, under mu, once pending has been applied: from then
 	// on every operation is applied at once.
 	flushed atomic.Bool
@@ -400,9 +404,10 @@ func (a *addressSpace) release() {
 	a.released.Store(true)
 	a.closeHeld()
 	a.pending = nil
+	s := a.stub // nil if a successor took it over
 	a.mu.Unlock()
-	if !a.stub.reaping.Swap(true) {
-		a.p.reap(a.stub)
+	if s != nil && !s.reaping.Swap(true) {
+		a.p.reap(s)
 	}
 }
 

@@ -102,6 +102,10 @@ func (c *context) thread(a *addressSpace, tracer int32) (*thread, error) {
 			delete(c.threads, k)
 		}
 	}
+	if t := a.adopted(tracer); t != nil {
+		c.threads[key] = t
+		return t, nil
+	}
 	start := time.Now()
 	t, err := newThread(a, tracer)
 	stats.newThreads.add(start)

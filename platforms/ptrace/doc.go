@@ -78,6 +78,10 @@
 //   - The first file ever mapped (the kernel's memory file) is installed
 //     in each pooled stub when it is started, in the background, so a new
 //     address space rarely has to install a descriptor.
+//   - exec reuses the old address space's stub when the exec'ing task's
+//     thread is its only application thread (succession.go): no new stub
+//     thread to seize, no stub to kill, and the new address space's own
+//     pooled stub goes back to the pool.
 //   - Release kills the stub at once (it can never run again) and reaps its
 //     threads on a goroutine of its own; Close waits for every reaper.
 //

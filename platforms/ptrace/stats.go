@@ -39,6 +39,7 @@ type platformStats struct {
 	ctxReleases   statCounter
 	threadExits   statCounter // injected exit(2) of a stub thread
 	addressSpaces atomic.Int64
+	successions   atomic.Int64 // exec took over the old stub (succession.go)
 }
 
 var stats platformStats
@@ -52,8 +53,8 @@ func (s *platformStats) write(w io.Writer) {
 		}
 		fmt.Fprintf(w, "  %-14s %8d  total %-12v avg %v\n", name, n, time.Duration(ns).Round(time.Microsecond), avg.Round(100*time.Nanosecond))
 	}
-	fmt.Fprintf(w, "ward ptrace stats: %d address spaces, %d syscall stops, %d fault stops, %d queued ops flushed\n",
-		s.addressSpaces.Load(), s.syscallStops.Load(), s.faultStops.Load(), s.flushOps.Load())
+	fmt.Fprintf(w, "ward ptrace stats: %d address spaces (%d took over their predecessor's stub), %d syscall stops, %d fault stops, %d queued ops flushed\n",
+		s.addressSpaces.Load(), s.successions.Load(), s.syscallStops.Load(), s.faultStops.Load(), s.flushOps.Load())
 	line("switch", &s.switches)
 	line("new thread", &s.newThreads)
 	line("flush", &s.flushes)

@@ -89,7 +89,10 @@ type Kernel struct {
 	init     *ThreadGroup
 	tasks    int // live tasks
 	// idle is closed when the last task has exited after init did.
-	idle     chan struct{}
+	idle chan struct{}
+
+	// runners are the OS threads waiting for a task (task_runner.go).
+	runners  runners
 	done     bool
 	initExit ExitStatus
 	// fgPgrp is the terminal's foreground process group as the sandbox

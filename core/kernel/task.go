@@ -3,7 +3,6 @@ package kernel
 import (
 	"errors"
 	"fmt"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -252,21 +251,16 @@ func (t *Task) Sleep(d time.Duration) (time.Duration, error) {
 	}
 }
 
-// start runs the task's goroutine.
-func (t *Task) start() {
-	go t.run()
-}
-
 var errExitTask = errors.New("task exited")
 
 // run is the task's goroutine: it owns the OS thread, the platform context
 // and the register state.
+//
+// Preconditions: on a runner's goroutine, locked to its OS thread
+// (task_runner.go).
 func (t *Task) run() {
-	runtime.LockOSThread()
 	t.k.registerThread(t)
 	defer t.k.unregisterThread(t)
-	// The thread is never unlocked: if the goroutine ends while locked,
-	// Go ends the OS thread too, and with it any tracee it still had.
 	ctx, err := t.k.platform.NewContext()
 	if err != nil {
 		t.k.log.Error("cannot create a platform context", "tid", t.tid, "err", err)

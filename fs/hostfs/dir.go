@@ -5,7 +5,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// modify runs fn on in, a directory, unless the filesystem is read-only.
+// modify runs fn on in, a directory, unless the filesystem is read-only,
+// and then invalidates the FS's caches.
 func (in *inode) modify(fn func(dirfd int) error) error {
 	if in.mode != unix.S_IFDIR {
 		return unix.ENOTDIR
@@ -13,6 +14,7 @@ func (in *inode) modify(fn func(dirfd int) error) error {
 	if in.fs.readonly {
 		return unix.EROFS
 	}
+	defer in.fs.changed()
 	return in.withDir(fn)
 }
 
@@ -55,7 +57,7 @@ func (in *inode) Create(name string, mode uint32, rdev uint64, owner vfs.Owner) 
 	if err != nil {
 		return nil, err
 	}
-	return &inode{fs: in.fs, path: in.child(name), mode: mode & unix.S_IFMT}, nil
+	return in.fs.newInode(in.child(name), mode), nil
 }
 
 // Symlink implements vfs.Inode.
@@ -70,7 +72,7 @@ func (in *inode) Symlink(name, target string, owner vfs.Owner) (vfs.Inode, error
 	if err != nil {
 		return nil, err
 	}
-	return &inode{fs: in.fs, path: in.child(name), mode: unix.S_IFLNK}, nil
+	return in.fs.newInode(in.child(name), unix.S_IFLNK), nil
 }
 
 // Link implements vfs.Inode.

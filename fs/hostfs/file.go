@@ -36,6 +36,7 @@ func (f *regFile) Write(_ vfs.Blocker, src []byte, off int64) (int, error) {
 		off = st.Size
 	}
 	n, err := unix.Pwrite(f.fd, src, off)
+	f.fs.changed()
 	if n < 0 {
 		n = 0
 	}

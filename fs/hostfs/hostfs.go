@@ -2,28 +2,57 @@
 // default.
 //
 // Every file is named by its path relative to the configured root and
-// reached afresh for each operation with openat2(2) from a descriptor of
-// the root, with RESOLVE_BENEATH and RESOLVE_NO_SYMLINKS: the host kernel
-// refuses to follow any symbolic link, or to leave the root, whatever a
-// host process does to the tree meanwhile. The VFS resolves the sandbox's
-// symbolic links itself, so paths handed to hostfs never need the host to
-// follow one. Inodes hold no host descriptors (a walk over a large tree
-// must not exhaust them); only open files do.
+// reached afresh for each operation that asks the host, with openat2(2)
+// from a descriptor of the root, with RESOLVE_BENEATH and
+// RESOLVE_NO_SYMLINKS: the host kernel refuses to follow any symbolic
+// link, or to leave the root, whatever a host process does to the tree
+// meanwhile. The VFS resolves the sandbox's symbolic links itself, so paths
+// handed to hostfs never need the host to follow one. Inodes hold no host
+// descriptors (a walk over a large tree must not exhaust them); only open
+// files do.
 //
 // Inode numbers are the host's; files on other host filesystems below the
 // root (source = "/" spans /proc, /sys, ...) get their device's index in
 // the top byte so that numbers stay unique.
 //
+// # Caching
+//
+// Asking the host is dear: a stat or a lookup is three host system calls
+// (open, fstat, close) and a walk of the whole path by the host, and the
+// VFS stats and looks up every component of every path a program names;
+// as the lower layer of the default root (fs/overlay), hostfs serves each
+// exec, open and stat of every sandboxed program. So, as FUSE does with
+// its attribute and entry timeouts, an inode remembers its attributes (and
+// a symbolic link its target), and a directory remembers the children it
+// found (up to maxCachedNames of them), for cacheTTL after the host said
+// so. A name that was not found is not remembered: a file the host creates
+// is seen at once.
+//
+// Every change made through an FS (creating, linking, removing or renaming
+// a name, changing attributes, writing to an open file) moves the FS's
+// generation, which forgets everything the FS remembered; the sandbox sees
+// its own changes at once. Changes made on the host by other processes
+// (or through another FS of the same directory) are not seen until what
+// was remembered is older than cacheTTL: a stat, including the one that
+// tells the page cache whether a mapped file changed, may report the old
+// attributes, and a name may still lead to a file the host has removed or
+// replaced, for that long. This is the deviation from Linux, where the
+// host's changes would show immediately.
+//
 // # Locking
 //
-// FS.devMu protects the device index and is a leaf. Host files need no
-// other locking.
+// FS.devMu protects the device index, and inode.mu a directory's
+// remembered lookups; both are leaves and never held together. Remembered
+// attributes and symlink targets are replaced atomically. Host files need
+// no other locking.
 package hostfs
 
 import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/seed-a9fb2a21/ward/core/registry"
 	"github.com/seed-a9fb2a21/ward/core/vfs"
@@ -55,6 +84,16 @@ type FS struct {
 
 	devMu sync.Mutex
 	devs  map[uint64]uint64 // host device → index; protected by devMu
+
+	// gen counts the changes made through fs; see changed.
+	gen atomic.Uint64
+
+	// ttl is cacheTTL, or shorter in tests; immutable once in use.
+	ttl time.Duration
+
+	// hostCalls counts the times Stat, Lookup and Readlink asked the host,
+	// for tests.
+	hostCalls atomic.Uint64
 }
 
 // New opens the host directory cfg names.
@@ -78,7 +117,7 @@ func New(cfg *Config) (*FS, error) {
 	if cfg.Readonly != nil {
 		ro = *cfg.Readonly
 	}
-	return &FS{rootFD: fd, rootDev: st.Dev, readonly: ro, source: cfg.Source, devs: map[uint64]uint64{}}, nil
+	return &FS{rootFD: fd, rootDev: st.Dev, readonly: ro, source: cfg.Source, devs: map[uint64]uint64{}, ttl: cacheTTL}, nil
 }
 
 // Root implements vfs.Filesystem.
@@ -87,7 +126,7 @@ func (fs *FS) Root() (vfs.Inode, error) {
 	if err := unix.Fstat(fs.rootFD, &st); err != nil {
 		return nil, err
 	}
-	return &inode{fs: fs, path: "", mode: st.Mode & unix.S_IFMT}, nil
+	return fs.newInode("", st.Mode), nil
 }
 
 // Statfs implements vfs.Filesystem.

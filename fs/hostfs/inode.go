@@ -2,16 +2,35 @@ package hostfs
 
 import (
 	"strconv"
+	"sync"
+	"sync/atomic"
 
 	"github.com/seed-a9fb2a21/ward/core/vfs"
 	"golang.org/x/sys/unix"
 )
 
-// inode is a host file, named by its path from the root.
+// inode is a host file, named by its path from the root. An inode may be
+// returned by several lookups of its name and used by many tasks at once.
 type inode struct {
 	fs   *FS
 	path string // "" for the root; immutable
 	mode uint32 // file type at lookup; immutable
+
+	// attr is what the host last said of the file, nil before it was
+	// asked; link is the same for a symbolic link's target. Replaced
+	// whole, never modified.
+	attr atomic.Pointer[attrs]
+	link atomic.Pointer[symlinkTarget]
+
+	// mu protects dents, the lookups a directory remembers.
+	mu    sync.Mutex
+	dents dentries
+}
+
+// newInode returns the inode of path, of the file type in mode's S_IFMT
+// bits.
+func (fs *FS) newInode(path string, mode uint32) *inode {
+	return &inode{fs: fs, path: path, mode: mode & unix.S_IFMT}
 }
 
 func (in *inode) child(name string) string {
@@ -56,8 +75,14 @@ func (in *inode) withDir(fn func(dirfd int) error) error {
 	return fn(fd)
 }
 
-// Stat implements vfs.Inode.
+// Stat implements vfs.Inode. The host is asked only when what it last said
+// is stale.
 func (in *inode) Stat() (vfs.Stat, error) {
+	if a := in.attr.Load(); a != nil && in.fs.fresh(a.at, a.gen) {
+		return a.st, nil
+	}
+	at, gen := now(), in.fs.gen.Load()
+	in.fs.hostCalls.Add(1)
 	fd, err := in.fs.open(in.path, unix.O_PATH, 0)
 	if err != nil {
 		return vfs.Stat{}, err
@@ -67,29 +92,52 @@ func (in *inode) Stat() (vfs.Stat, error) {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return vfs.Stat{}, err
 	}
-	return in.fs.stat(&st), nil
+	a := &attrs{st: in.fs.stat(&st), at: at, gen: gen}
+	in.attr.Store(a)
+	return a.st, nil
 }
 
-// Lookup implements vfs.Inode.
+// Lookup implements vfs.Inode. A directory remembers the children it found
+// (not the names it did not: a file the host creates is seen at once), and
+// a child remembers the attributes it was found with.
 func (in *inode) Lookup(name string) (vfs.Inode, error) {
 	if in.mode != unix.S_IFDIR {
 		return nil, unix.ENOTDIR
 	}
-	var st unix.Stat_t
-	err := in.withDir(func(dirfd int) error {
-		return unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW)
-	})
+	if c := in.cachedChild(name); c != nil {
+		return c, nil
+	}
+	at, gen := now(), in.fs.gen.Load()
+	in.fs.hostCalls.Add(1)
+	// Opening the child itself rather than its directory costs a missing
+	// name one host call instead of three.
+	path := in.child(name)
+	fd, err := in.fs.open(path, unix.O_PATH, 0)
 	if err != nil {
 		return nil, err
 	}
-	return &inode{fs: in.fs, path: in.child(name), mode: st.Mode & unix.S_IFMT}, nil
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return nil, err
+	}
+	c := in.fs.newInode(path, st.Mode)
+	c.attr.Store(&attrs{st: in.fs.stat(&st), at: at, gen: gen})
+	in.rememberChild(name, c, at, gen)
+	return c, nil
 }
 
-// Readlink implements vfs.Inode.
+// Readlink implements vfs.Inode. The target is remembered as attributes
+// are.
 func (in *inode) Readlink() (string, error) {
 	if in.mode != unix.S_IFLNK {
 		return "", unix.EINVAL
 	}
+	if l := in.link.Load(); l != nil && in.fs.fresh(l.at, l.gen) {
+		return l.target, nil
+	}
+	at, gen := now(), in.fs.gen.Load()
+	in.fs.hostCalls.Add(1)
 	fd, err := in.fs.open(in.path, unix.O_PATH, 0)
 	if err != nil {
 		return "", err
@@ -100,7 +148,9 @@ func (in *inode) Readlink() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return string(buf[:n]), nil
+	l := &symlinkTarget{target: string(buf[:n]), at: at, gen: gen}
+	in.link.Store(l)
+	return l.target, nil
 }
 
 // Open implements vfs.Inode. Only regular files and directories open:
@@ -133,6 +183,7 @@ func (in *inode) SetStat(s *vfs.SetStat) error {
 	if in.fs.readonly {
 		return unix.EROFS
 	}
+	defer in.fs.changed()
 	if s.Mask&vfs.SetSize != 0 {
 		switch in.mode {
 		case unix.S_IFREG:

@@ -54,7 +54,7 @@ func (mm *MemoryManager) breakCOW(start, end uintptr) error {
 			n := uintptr(r.fr.Length())
 			np := &pma{start: at, end: at + n, off: r.fr.Start, private: true}
 			if r.shared && err == nil {
-				cp, aerr := mm.mf.Allocate(r.fr.Length())
+				cp, aerr := mm.mf.AllocateDirty(r.fr.Length()) // overwritten below
 				if aerr != nil {
 					err = aerr
 				} else {

@@ -188,7 +188,7 @@ func eagerCopySize(v *vma, ps []*pma) uintptr {
 // Preconditions: mm.mu and child.mu are locked for writing; child has no
 // PMAs in v.
 func (mm *MemoryManager) copyPMAsInto(child *MemoryManager, v *vma, ps []*pma, n uintptr) error {
-	cp, err := mm.mf.Allocate(uint64(n))
+	cp, err := mm.mf.AllocateDirty(uint64(n)) // overwritten below
 	if err != nil {
 		return err
 	}

@@ -279,7 +279,7 @@ func (mm *MemoryManager) populateHole(v *vma, start, end uintptr) (uintptr, erro
 			// The reference Translate took is the PMA's.
 			mm.insertPMA(&pma{start: cur, end: cur + n, off: fr.Start, private: true, cow: true})
 		default:
-			cp, aerr := mm.mf.Allocate(fr.Length())
+			cp, aerr := mm.mf.AllocateDirty(fr.Length()) // overwritten below
 			if aerr != nil {
 				for _, rest := range frs[i:] {
 					mm.mf.DecRef(rest)

@@ -31,7 +31,14 @@
 // DecRef is on the path of exit and exec, so freed ranges wait on a pending
 // list and a goroutine of the File punches them. They count as free at once
 // (Usage.Allocated drops); Allocate punches what is pending itself when it
-// finds no free extent, and Usage and Close do before they look. Reference counts are kept
+// finds no free extent, and Usage and Close do before they look.
+//
+// Up to warmMax bytes of freed ranges are not punched at all but kept warm
+// for AllocateDirty, whose callers overwrite every byte of what they get
+// (copy-on-write copies, fork's copies, private copies of file pages):
+// fork+exec+wait frees and allocates a few hundred KiB each time, and a
+// punched page costs the host a page fault and zeroing when it is written
+// again, where a warm page costs nothing. Reference counts are kept
 // per extent (runs of pages with the same count) in a btree, free space as
 // coalesced extents in another; allocation is first-fit over the free
 // extents, then from the high-water mark.
@@ -141,6 +148,11 @@ type File struct {
 	// are neither allocated nor free. Protected by mu.
 	pending []Range
 
+	// warm holds freed ranges kept unpunched for AllocateDirty, warmBytes
+	// bytes in all (at most warmMax). Protected by mu.
+	warm      []Range
+	warmBytes uint64
+
 	// kick wakes the puncher; done is closed when it has exited.
 	kick chan struct{}
 	done chan struct{}
@@ -211,6 +223,7 @@ func (f *File) Slice(r Range) []byte {
 func (f *File) Usage() Usage {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.coolWarmLocked()
 	f.punchPendingLocked()
 	return Usage{Allocated: f.allocated, FileSize: f.size, HighWater: f.hwm}
 }
@@ -230,7 +243,8 @@ func (f *File) Allocate(length uint64) (Range, error) {
 	// First fit among the holes below the high-water mark, then among
 	// the pending ones once punched.
 	found, ok := f.firstFit(length)
-	if !ok && len(f.pending) > 0 {
+	if !ok && len(f.pending)+len(f.warm) > 0 {
+		f.coolWarmLocked()
 		f.punchPendingLocked()
 		found, ok = f.firstFit(length)
 	}
@@ -263,6 +277,48 @@ func (f *File) Allocate(length uint64) (Range, error) {
 	f.refs.ReplaceOrInsert(seg)
 	f.mergeRefs(out)
 	return out, nil
+}
+
+// warmMax bounds the freed memory kept warm for AllocateDirty.
+const warmMax = 8 << 20
+
+// AllocateDirty is Allocate for a caller that overwrites every byte of the
+// range before anyone else can see it (maps it, reads it): the range may
+// hold what a previous owner left there. It takes recently freed memory
+// that was never given back to the host, if there is some, and is
+// Allocate otherwise.
+func (f *File) AllocateDirty(length uint64) (Range, error) {
+	if length == 0 || length%PageSize != 0 {
+		panic(fmt.Sprintf("memfile: AllocateDirty(%#x): length not a positive page multiple", length))
+	}
+	f.mu.Lock()
+	for i, w := range f.warm {
+		if w.Length() < length || f.closed {
+			continue
+		}
+		out := Range{w.Start, w.Start + length}
+		if out.End < w.End {
+			f.warm[i].Start = out.End
+		} else {
+			f.warm = append(f.warm[:i], f.warm[i+1:]...)
+		}
+		f.warmBytes -= length
+		f.allocated += length
+		f.refs.ReplaceOrInsert(&refSeg{out.Start, out.End, 1})
+		f.mergeRefs(out)
+		f.mu.Unlock()
+		return out, nil
+	}
+	f.mu.Unlock()
+	return f.Allocate(length)
+}
+
+// coolWarmLocked hands the warm ranges to the puncher's pending list.
+//
+// Preconditions: f.mu is locked.
+func (f *File) coolWarmLocked() {
+	f.pending = append(f.pending, f.warm...)
+	f.warm, f.warmBytes = nil, 0
 }
 
 // firstFit returns the first free extent of at least length bytes.
@@ -476,6 +532,11 @@ func (f *File) mergeRefs(r Range) {
 // Preconditions: f.mu is locked; no page of r is referenced.
 func (f *File) release(r Range) {
 	f.allocated -= r.Length()
+	if f.warmBytes+r.Length() <= warmMax && !f.closed {
+		f.warm = append(f.warm, r)
+		f.warmBytes += r.Length()
+		return
+	}
 	f.pending = append(f.pending, r)
 	if f.closed {
 		return // kick is closed; the file is gone

@@ -219,7 +219,9 @@ func TestRefRuns(t *testing.T) {
 // frees still pending neither hangs nor touches the unmapped file.
 func TestDeferredPunch(t *testing.T) {
 	f := newTestFile(t, 1<<30)
-	a, err := f.Allocate(4 * PageSize)
+	// Larger than the warm pool, so it goes to the puncher.
+	const size = warmMax + 4*PageSize
+	a, err := f.Allocate(size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,7 +244,7 @@ func TestDeferredPunch(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	again, err := f.Allocate(4 * PageSize)
+	again, err := f.Allocate(size)
 	if err != nil || again != a {
 		t.Fatalf("Allocate = %v, %v; want the freed %v", again, err, a)
 	}
@@ -253,5 +255,53 @@ func TestDeferredPunch(t *testing.T) {
 	f.DecRef(b)
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAllocateDirty: freed memory stays warm for AllocateDirty, unpunched;
+// Allocate never returns it dirty; Usage gives it back to the host.
+func TestAllocateDirty(t *testing.T) {
+	f := newTestFile(t, 1<<30)
+	a, err := f.Allocate(4 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep, err := f.Allocate(PageSize) // keeps a below the high-water mark
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(f.Slice(a), bytes.Repeat([]byte{0xaa}, int(a.Length())))
+	f.DecRef(a)
+	if u := f.Usage(); u.Allocated != PageSize {
+		t.Fatalf("Allocated = %#x after the free, want one page", u.Allocated)
+	}
+	// Usage cooled the warm range; free and warm it again.
+	a, err = f.AllocateDirty(4 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(f.Slice(a), bytes.Repeat([]byte{0xbb}, int(a.Length())))
+	f.DecRef(a)
+	d, err := f.AllocateDirty(2 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Start < a.Start || d.End > a.End {
+		t.Errorf("AllocateDirty = %v, want part of the warm %v", d, a)
+	}
+	// The rest of a is still warm and dirty: Allocate must not hand it
+	// out as it is.
+	z, err := f.Allocate(2 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(f.Slice(z), make([]byte, z.Length())) {
+		t.Error("Allocate returned memory that is not zero")
+	}
+	for _, r := range []Range{z, d, keep} {
+		f.DecRef(r)
+	}
+	if u := f.Usage(); u.Allocated != 0 || u.HighWater != 0 {
+		t.Errorf("after freeing all: %+v", u)
 	}
 }

@@ -129,6 +129,13 @@ func New(cfg Config) (*Kernel, error) {
 	}
 	k.futexes.init()
 	k.unimplemented.log = log
+	if s, ok := cfg.Platform.(platform.StableFiles); ok {
+		// The memory file outlives the platform (core/sandbox closes
+		// the platform first).
+		if err := s.DeclareStableFile(cfg.MemFile.FD()); err != nil {
+			return nil, fmt.Errorf("kernel: declaring the memory file to the platform: %w", err)
+		}
+	}
 	return k, nil
 }
 

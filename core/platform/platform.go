@@ -95,6 +95,17 @@ type Batcher interface {
 	EndBatch() error
 }
 
+// StableFiles is implemented by a Platform that can remember what it learns
+// about a descriptor passed to MapFile. The kernel maps nothing but its
+// memory file, and declares it once, so that the platform need not ask
+// the host about the descriptor on every MapFile (on ptrace, two system
+// calls each).
+type StableFiles interface {
+	// DeclareStableFile says that fd stays open, naming the same open
+	// file, until the platform is closed.
+	DeclareStableFile(fd int) error
+}
+
 // Successor is implemented by an AddressSpace that, before it has ever
 // run, can take over the host resources of another one that is about to be
 // released: exec replaces a process's address space with a new one, and

@@ -65,6 +65,14 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 		return kernel.ExitStatus{}, bootErr("nothing to run: the process has no args")
 	}
 
+	// The memory file outlives the platform, which may hold on to its
+	// descriptor (platform.StableFiles).
+	mf, err := memfile.New(memfile.Options{Name: "ward-memory", MaxSize: opts.MemoryLimit})
+	if err != nil {
+		return kernel.ExitStatus{}, fmt.Errorf("memory file: %w", err)
+	}
+	defer mf.Close()
+
 	plat, err := newSubsystem[platform.Platform](sb.Platform)
 	if err != nil {
 		return kernel.ExitStatus{}, err
@@ -74,12 +82,6 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 	if _, err := newSubsystem[inet.Stack](sb.Network); err != nil {
 		return kernel.ExitStatus{}, err
 	}
-
-	mf, err := memfile.New(memfile.Options{Name: "ward-memory", MaxSize: opts.MemoryLimit})
-	if err != nil {
-		return kernel.ExitStatus{}, fmt.Errorf("memory file: %w", err)
-	}
-	defer mf.Close()
 
 	k, err := kernel.New(kernel.Config{
 		Platform: plat,

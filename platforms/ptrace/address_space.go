@@ -107,6 +107,46 @@ func newAddressSpace(p *Platform, s *stub) *addressSpace {
 	return a
 }
 
+// keyOf returns the fileKey of Ward's descriptor fd: remembered for the
+// declared stable file, asked of the host otherwise.
+func (p *Platform) keyOf(fd int) (fileKey, error) {
+	if s := p.stable.Load(); s != nil && s.fd == fd {
+		return s.key, nil
+	}
+	return hostKeyOf(fd)
+}
+
+// hostKeyOf asks the host for the fileKey of fd.
+func hostKeyOf(fd int) (fileKey, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fileKey{}, err
+	}
+	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil {
+		return fileKey{}, err
+	}
+	return fileKey{dev: uint64(st.Dev), ino: st.Ino, accmode: fl & unix.O_ACCMODE}, nil
+}
+
+// stableFile is a descriptor declared stable (platform.StableFiles) and
+// its key.
+type stableFile struct {
+	fd  int
+	key fileKey
+}
+
+// DeclareStableFile implements platform.StableFiles. One file is
+// remembered (the kernel's memory file); a later declaration replaces it.
+func (p *Platform) DeclareStableFile(fd int) error {
+	key, err := hostKeyOf(fd)
+	if err != nil {
+		return fmt.Errorf("ptrace: stable file %d: %w", fd, err)
+	}
+	p.stable.Store(&stableFile{fd: fd, key: key})
+	return nil
+}
+
 // checkRange validates a page-aligned, non-empty range inside the
 // application's part of the address space.
 func checkRange(addr, length uintptr) error {
@@ -132,15 +172,10 @@ func (a *addressSpace) MapFile(addr uintptr, fd int, offset int64, length uintpt
 	if prot&^(platform.ProtRead|platform.ProtWrite|platform.ProtExec) != 0 {
 		return fmt.Errorf("ptrace: invalid protection %#x", prot)
 	}
-	var st unix.Stat_t
-	if err := unix.Fstat(fd, &st); err != nil {
-		return fmt.Errorf("ptrace: MapFile of fd %d: %w", fd, err)
-	}
-	fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	key, err := a.p.keyOf(fd)
 	if err != nil {
 		return fmt.Errorf("ptrace: MapFile of fd %d: %w", fd, err)
 	}
-	key := fileKey{dev: uint64(st.Dev), ino: st.Ino, accmode: fl & unix.O_ACCMODE}
 	o := op{addr: addr, length: length, file: key, offset: offset, prot: prot}
 
 	a.mu.Lock()

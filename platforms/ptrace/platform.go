@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/seed-a9fb2a21/ward/core/platform"
@@ -62,6 +63,9 @@ type Platform struct {
 	// Switch into a new address space need not. Protected by mu.
 	hot   fileKey
 	hotFD int
+
+	// stable is the descriptor declared with DeclareStableFile, or nil.
+	stable atomic.Pointer[stableFile]
 
 	// template is the stub the pool forks new stubs from (stub_fork.go),
 	// or nil. Owned by the master goroutine.

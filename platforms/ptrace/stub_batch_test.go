@@ -105,3 +105,21 @@ func TestAddressSpaceBatch(t *testing.T) {
 		t.Errorf("empty batch: %v", err)
 	}
 }
+
+// TestStableFile: a declared stable descriptor's key is remembered, and
+// another descriptor is still asked of the host.
+func TestStableFile(t *testing.T) {
+	p := newPlatform(t)
+	mem, other := newAppMem(t), newAppMem(t)
+	if err := p.DeclareStableFile(mem.fd); err != nil {
+		t.Fatal(err)
+	}
+	want, _ := hostKeyOf(mem.fd)
+	if got, err := p.keyOf(mem.fd); err != nil || got != want {
+		t.Errorf("keyOf(stable) = %v, %v; want %v", got, err, want)
+	}
+	got, err := p.keyOf(other.fd)
+	if err != nil || got == want {
+		t.Errorf("keyOf(another file) = %v, %v; must differ from the stable file's %v", got, err, want)
+	}
+}

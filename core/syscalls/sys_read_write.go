@@ -37,6 +37,12 @@ const (
 	ioChunk    = 1 << 20
 )
 
+// oneIOVec is the buffer of read(2) and write(2): count bytes at addr,
+// clamped to MAX_RW_COUNT.
+func oneIOVec(addr, count uintptr) []mm.IOVec {
+	return []mm.IOVec{{Base: addr, Len: min(count, maxRWCount)}}
+}
+
 // rwFile returns fd's description checked for I/O (not O_PATH).
 func rwFile(t *kernel.Task, fd int32) (*vfs.FileDescription, error) {
 	f, err := getFile(t, fd)
@@ -53,34 +59,38 @@ func rwFile(t *kernel.Task, fd int32) (*vfs.FileDescription, error) {
 // isStream reports whether a short transfer must end the call (pipes,
 // terminals): only regular files are read and written in several chunks.
 func isStream(f *vfs.FileDescription) bool {
-	st, err := f.Stat()
-	return err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG
+	t, err := f.FileType()
+	return err != nil || t != unix.S_IFREG
 }
 
-// readInto reads up to n bytes of f (at off, or at the file offset when
-// off < 0) and copies them to addr, in chunks.
-func readInto(t *kernel.Task, f *vfs.FileDescription, addr uintptr, n int, off int64) (int, error) {
-	if n > maxRWCount {
-		n = maxRWCount
-	}
+// readInto reads up to the total length of dst's buffers from f (at off,
+// or at the file offset when off < 0) and copies what it read into them,
+// in order. A regular file is read in chunks until it returns less than
+// asked; any other file is read once, as readv(2) reads a pipe in one go.
+// With empty buffers f is still asked (a read of 0 bytes reports errors
+// such as EISDIR); the caller decides whether to call then.
+func readInto(t *kernel.Task, f *vfs.FileDescription, dst []mm.IOVec, off int64) (int, error) {
+	n := ioLen(dst)
 	stream := isStream(f)
+	var buf []byte // holds stale bytes: only buf[:got] is copied out
+	if n > 0 {
+		buf = getIOBuf(min(n, ioChunk))
+		defer putIOBuf(buf)
+	}
 	done := 0
 	for done < n || n == 0 {
-		chunk := n - done
-		if chunk > ioChunk {
-			chunk = ioChunk
-		}
-		buf := make([]byte, chunk)
+		chunk := min(n-done, len(buf))
 		var got int
 		var err error
 		if off >= 0 {
-			got, err = f.ReadAt(t, buf, off+int64(done))
+			got, err = f.ReadAt(t, buf[:chunk], off+int64(done))
 		} else {
-			got, err = f.Read(t, buf)
+			got, err = f.Read(t, buf[:chunk])
 		}
 		if got > 0 {
-			c, cerr := t.MM().CopyOut(addr+uintptr(done), buf[:got])
+			c, cerr := t.MM().CopyOutVec(dst, buf[:got])
 			done += c
+			dst = skipIOVecs(dst, c)
 			if cerr != nil {
 				if done > 0 {
 					return done, nil
@@ -101,19 +111,21 @@ func readInto(t *kernel.Task, f *vfs.FileDescription, addr uintptr, n int, off i
 	return done, nil
 }
 
-// writeFrom copies n bytes from addr and writes them to f.
-func writeFrom(t *kernel.Task, f *vfs.FileDescription, addr uintptr, n int, off int64) (int, error) {
-	if n > maxRWCount {
-		n = maxRWCount
+// writeFrom copies the bytes of src's buffers, in order, and writes them
+// to f (at off, or at the file offset when off < 0), in chunks of at most
+// ioChunk bytes: a writev(2) of at most PIPE_BUF bytes to a pipe is one
+// atomic write. It stops at the first short write or fault.
+func writeFrom(t *kernel.Task, f *vfs.FileDescription, src []mm.IOVec, off int64) (int, error) {
+	n := ioLen(src)
+	var buf []byte // holds stale bytes: only buf[:c] is written
+	if n > 0 {
+		buf = getIOBuf(min(n, ioChunk))
+		defer putIOBuf(buf)
 	}
 	done := 0
 	for done < n || n == 0 {
-		chunk := n - done
-		if chunk > ioChunk {
-			chunk = ioChunk
-		}
-		buf := make([]byte, chunk)
-		c, cerr := t.MM().CopyIn(addr+uintptr(done), buf)
+		chunk := min(n-done, len(buf))
+		c, cerr := t.MM().CopyInVec(src, buf[:chunk])
 		if cerr != nil && c == 0 {
 			if done > 0 {
 				return done, nil
@@ -128,6 +140,7 @@ func writeFrom(t *kernel.Task, f *vfs.FileDescription, addr uintptr, n int, off 
 			wrote, err = f.Write(t, buf[:c])
 		}
 		done += wrote
+		src = skipIOVecs(src, wrote)
 		if err != nil {
 			if done > 0 && err != unix.EPIPE {
 				return done, nil
@@ -147,6 +160,32 @@ func writeFrom(t *kernel.Task, f *vfs.FileDescription, addr uintptr, n int, off 
 	return done, nil
 }
 
+// ioLen returns the total length of iovs, at most maxRWCount.
+func ioLen(iovs []mm.IOVec) int {
+	var n uintptr
+	for _, v := range iovs {
+		n += v.Len
+		if n >= maxRWCount {
+			return maxRWCount
+		}
+	}
+	return int(n)
+}
+
+// skipIOVecs returns iovs without their first n bytes. It may change the
+// first buffer iovs keeps.
+func skipIOVecs(iovs []mm.IOVec, n int) []mm.IOVec {
+	for len(iovs) > 0 && uintptr(n) >= iovs[0].Len {
+		n -= int(iovs[0].Len)
+		iovs = iovs[1:]
+	}
+	if n > 0 {
+		iovs[0].Base += uintptr(n)
+		iovs[0].Len -= uintptr(n)
+	}
+	return iovs
+}
+
 // sendSIGPIPE is what a write to a pipe without readers does besides EPIPE.
 func sendSIGPIPE(t *kernel.Task) {
 	t.Kernel().SendSignal(nil, t.ThreadGroup(), int(unix.SIGPIPE))
@@ -158,7 +197,7 @@ func sysRead(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	n, err := readInto(t, f, a[1], int(int64(a[2])&0x7fffffffffffffff), -1)
+	n, err := readInto(t, f, oneIOVec(a[1], a[2]), -1)
 	return uintptr(n), err
 }
 
@@ -168,7 +207,7 @@ func sysWrite(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	n, err := writeFrom(t, f, a[1], int(int64(a[2])&0x7fffffffffffffff), -1)
+	n, err := writeFrom(t, f, oneIOVec(a[1], a[2]), -1)
 	return uintptr(n), err
 }
 
@@ -181,7 +220,7 @@ func sysPread64(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	n, err := readInto(t, f, a[1], int(int64(a[2])&0x7fffffffffffffff), int64(a[3]))
+	n, err := readInto(t, f, oneIOVec(a[1], a[2]), int64(a[3]))
 	return uintptr(n), err
 }
 
@@ -194,7 +233,7 @@ func sysPwrite64(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	n, err := writeFrom(t, f, a[1], int(int64(a[2])&0x7fffffffffffffff), int64(a[3]))
+	n, err := writeFrom(t, f, oneIOVec(a[1], a[2]), int64(a[3]))
 	return uintptr(n), err
 }
 
@@ -206,8 +245,11 @@ func vectorIOAt(t *kernel.Task, a *kernel.SyscallArgs, write bool) (uintptr, err
 	return vectorIO(t, int32(a[0]), a[1], int(a[2]), off, write)
 }
 
-// vectorIO implements readv, writev, preadv and pwritev, one iovec at a
-// time; a short transfer ends the call.
+// vectorIO implements readv, writev, preadv and pwritev: the buffers are
+// one transfer, gathered into and scattered from a kernel buffer, so that
+// a pipe or socket is read once (not once per buffer, which would wait for
+// more after filling the first) and a writev of at most PIPE_BUF bytes to
+// a pipe is atomic.
 func vectorIO(t *kernel.Task, fd int32, iovAddr uintptr, count int, off int64, write bool) (uintptr, error) {
 	f, err := rwFile(t, fd)
 	if err != nil {
@@ -218,36 +260,17 @@ func vectorIO(t *kernel.Task, fd int32, iovAddr uintptr, count int, off int64, w
 	if err != nil {
 		return 0, err
 	}
-	total := 0
-	for _, v := range iovs {
-		if v.Len == 0 {
-			continue
-		}
-		o := int64(-1)
-		if off >= 0 {
-			o = off + int64(total)
-		}
-		var n int
-		if write {
-			n, err = writeFrom(t, f, v.Base, int(v.Len), o)
-		} else {
-			n, err = readInto(t, f, v.Base, int(v.Len), o)
-		}
-		total += n
-		if err != nil {
-			if total > 0 {
-				return uintptr(total), nil
-			}
-			return 0, err
-		}
-		if n < int(v.Len) {
-			break
-		}
+	if ioLen(iovs) == 0 {
+		return 0, nil
 	}
-	return uintptr(total), nil
+	var n int
+	if write {
+		n, err = writeFrom(t, f, iovs, off)
+	} else {
+		n, err = readInto(t, f, iovs, off)
+	}
+	return uintptr(n), err
 }
-
-var _ = mm.PageSize
 
 func sysLseek(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	f, err := getFile(t, int32(a[0]))

@@ -30,6 +30,10 @@ type FileDescription struct {
 	// off is the file offset; for a directory, the position in its
 	// entries. Protected by mu.
 	off int64
+
+	// ftype caches FileType for files without a location: their type
+	// bits with typeKnown set, or 0 before the first successful Stat.
+	ftype atomic.Uint32
 }
 
 // DescriptionOptions configures NewDescription.
@@ -258,6 +262,28 @@ func (fd *FileDescription) Stat() (Stat, error) {
 		st.Blksize = 4096
 	}
 	return st, err
+}
+
+// typeKnown marks ftype as set (S_IFMT leaves it free).
+const typeKnown = 1 << 31
+
+// FileType returns the type bits (S_IFMT) of the file's mode, without a
+// Stat per call: a file's type never changes while it is open. A file in
+// the mount tree has it from its dentry; an anonymous file pays one Stat.
+func (fd *FileDescription) FileType() (uint32, error) {
+	if fd.loc.Valid() && fd.loc.Dentry.mode != 0 {
+		return fd.loc.Dentry.mode, nil
+	}
+	if t := fd.ftype.Load(); t != 0 {
+		return t &^ typeKnown, nil
+	}
+	st, err := fd.Stat()
+	if err != nil {
+		return 0, err
+	}
+	t := st.Mode & unix.S_IFMT
+	fd.ftype.Store(t | typeKnown)
+	return t, nil
 }
 
 // Truncate sets the file's size (ftruncate(2)).

@@ -74,6 +74,9 @@ type Inode interface {
 //
 // Optional behaviour is expressed by further interfaces a FileImpl may
 // implement: DirReader, Syncer, Ioctler, Waitable.
+//
+// Read and Write must not keep dst or src after they return: the system
+// call layer reuses its buffers (core/syscalls iobuf.go).
 type FileImpl interface {
 	// Read reads into dst at off (ignored by stream files). It returns 0,
 	// nil at end of file. Blocking implementations follow the Blocker

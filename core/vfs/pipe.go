@@ -30,8 +30,9 @@ type pipe struct {
 
 	mu sync.Mutex
 
-	// buf holds the unread bytes, at most PipeSize. Protected by mu.
-	buf []byte
+	// buf holds the unread bytes, at most PipeSize (pipe_ring.go).
+	// Protected by mu.
+	buf pipeRing
 
 	// readers and writers count the open read and write ends. Protected
 	// by mu.
@@ -71,12 +72,8 @@ func (e *pipeEnd) Read(b Blocker, dst []byte, _ int64) (int, error) {
 	var w *Entry
 	for {
 		p.mu.Lock()
-		if len(p.buf) > 0 {
-			n := copy(dst, p.buf)
-			p.buf = p.buf[n:]
-			if len(p.buf) == 0 {
-				p.buf = nil
-			}
+		if p.buf.len() > 0 {
+			n := p.buf.read(dst)
 			p.mu.Unlock()
 			p.q.Notify(EventOut)
 			if w != nil {
@@ -105,10 +102,14 @@ func (e *pipeEnd) Read(b Blocker, dst []byte, _ int64) (int, error) {
 
 // Write implements FileImpl.Write. Writes of at most PipeBuf bytes are
 // atomic; longer ones may be split between readers' reads. Without
-// readers it fails with EPIPE (the caller raises SIGPIPE).
+// readers it fails with EPIPE (the caller raises SIGPIPE). A write of
+// nothing succeeds at once, as on Linux.
 func (e *pipeEnd) Write(b Blocker, src []byte, _ int64) (int, error) {
 	if e.read {
 		return 0, unix.EBADF
+	}
+	if len(src) == 0 {
+		return 0, nil
 	}
 	p := e.p
 	done := 0
@@ -127,15 +128,13 @@ func (e *pipeEnd) Write(b Blocker, src []byte, _ int64) (int, error) {
 			}
 			return 0, unix.EPIPE
 		}
-		room := PipeSize - len(p.buf)
+		room := p.buf.room()
 		need := len(src) - done
 		if need <= PipeBuf && room < need {
 			room = 0 // atomic: all or nothing
 		}
 		if room > 0 {
-			n := min(room, need)
-			p.buf = append(p.buf, src[done:done+n]...)
-			done += n
+			done += p.buf.write(src[done:])
 			p.mu.Unlock()
 			p.q.Notify(EventIn)
 			if done == len(src) {
@@ -161,7 +160,7 @@ func (e *pipeEnd) Write(b Blocker, src []byte, _ int64) (int, error) {
 func (e *pipeEnd) Stat() (Stat, error) {
 	p := e.p
 	p.mu.Lock()
-	size := len(p.buf)
+	size := p.buf.len()
 	p.mu.Unlock()
 	return Stat{
 		Dev: pipeDev, Ino: p.ino, Nlink: 1, Mode: unix.S_IFIFO | 0o600,
@@ -172,6 +171,7 @@ func (e *pipeEnd) Stat() (Stat, error) {
 
 // Release implements FileImpl.Release: closing the last writer makes
 // readers see end of file; closing the last reader makes writers fail.
+// Closing the last end of all drops what the pipe held, and its buffer.
 func (e *pipeEnd) Release() {
 	p := e.p
 	p.mu.Lock()
@@ -179,6 +179,9 @@ func (e *pipeEnd) Release() {
 		p.readers--
 	} else {
 		p.writers--
+	}
+	if p.readers == 0 && p.writers == 0 {
+		p.buf.free()
 	}
 	p.mu.Unlock()
 	p.q.Notify(EventAll)
@@ -191,7 +194,7 @@ func (e *pipeEnd) Readiness(mask uint32) uint32 {
 	defer p.mu.Unlock()
 	var r uint32
 	if e.read {
-		if len(p.buf) > 0 {
+		if p.buf.len() > 0 {
 			r |= EventIn
 		}
 		if p.writers == 0 {
@@ -200,7 +203,7 @@ func (e *pipeEnd) Readiness(mask uint32) uint32 {
 	} else {
 		if p.readers == 0 {
 			r |= EventErr
-		} else if len(p.buf) < PipeSize {
+		} else if p.buf.room() > 0 {
 			r |= EventOut
 		}
 	}
@@ -219,7 +222,7 @@ func (e *pipeEnd) Ioctl(_ Blocker, mem UserMemory, cmd uint32, arg uintptr) (uin
 		return 0, unix.ENOTTY
 	}
 	e.p.mu.Lock()
-	n := len(e.p.buf)
+	n := e.p.buf.len()
 	e.p.mu.Unlock()
 	var b [4]byte
 	binary.LittleEndian.PutUint32(b[:], uint32(n))

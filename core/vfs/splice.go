@@ -62,8 +62,8 @@ func (e *pipeEnd) peek(b Blocker, dst []byte) (int, error) {
 	}()
 	for {
 		p.mu.Lock()
-		if len(p.buf) > 0 {
-			n := copy(dst, p.buf)
+		if p.buf.len() > 0 {
+			n := p.buf.peek(dst)
 			p.mu.Unlock()
 			return n, nil
 		}
@@ -88,11 +88,7 @@ func (e *pipeEnd) peek(b Blocker, dst []byte) (int, error) {
 func (e *pipeEnd) consume(n int) {
 	p := e.p
 	p.mu.Lock()
-	n = min(n, len(p.buf))
-	p.buf = p.buf[n:]
-	if len(p.buf) == 0 {
-		p.buf = nil
-	}
+	p.buf.discard(min(n, p.buf.len()))
 	p.mu.Unlock()
 	p.q.Notify(EventOut)
 }

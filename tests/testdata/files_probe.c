@@ -20,6 +20,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -450,6 +451,36 @@ static void test_sync_rusage_getdents(void) {
 	close(fd);
 }
 
+// readv and writev are one transfer: a readv of a pipe holding less than
+// its first buffer returns what there is instead of waiting to fill the
+// second, and a writev of at most PIPE_BUF bytes is one atomic write.
+static void test_vector_io(void) {
+	int p[2];
+	if (pipe(p) != 0) {
+		check(0, "readv short pipe", "pipe");
+		return;
+	}
+	write(p[1], "0123456789", 10);
+	char a[10], b[100];
+	struct iovec iov[2] = {{a, sizeof a}, {b, sizeof b}};
+	alarm(5); // a readv that waits for more would hang here
+	ssize_t n = readv(p[0], iov, 2);
+	alarm(0);
+	check(n == 10 && memcmp(a, "0123456789", 10) == 0, "readv short pipe", "did not return the 10 bytes there");
+	char x[3000], y[1000];
+	memset(x, 'x', sizeof x);
+	memset(y, 'y', sizeof y);
+	struct iovec w[2] = {{x, sizeof x}, {y, sizeof y}};
+	n = writev(p[1], w, 2);
+	char got[4000];
+	ssize_t m = 0, k;
+	while (m < 4000 && (k = read(p[0], got + m, sizeof got - m)) > 0)
+		m += k;
+	check(n == 4000 && m == 4000 && got[2999] == 'x' && got[3000] == 'y', "writev pipe", "bytes out of order or short");
+	close(p[0]);
+	close(p[1]);
+}
+
 // The probe works in a new directory under argv[1] (default /tmp).
 int main(int argc, char **argv) {
 	snprintf(dir, sizeof dir, "%s/files_probe.XXXXXX", argc > 1 ? argv[1] : "/tmp");
@@ -468,6 +499,7 @@ int main(int argc, char **argv) {
 	test_flock();
 	test_record_locks();
 	test_sync_rusage_getdents();
+	test_vector_io();
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	system(cmd);

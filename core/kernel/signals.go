@@ -317,6 +317,9 @@ func (k *Kernel) sendSignalLocked(tg *ThreadGroup, target *Task, sig int, info *
 			k.killGroupLocked(tg, ExitStatus{Signo: sig, Core: defaultActionOf(sig) == actCore})
 			return
 		case actStop:
+			if k.discardStopLocked(tg, sig) {
+				return
+			}
 			k.stopGroupLocked(tg, sig)
 			return
 		}
@@ -351,6 +354,34 @@ func (tg *ThreadGroup) discardPendingLocked(set sigSet) {
 	for _, t := range tg.tasks {
 		t.pending &^= set
 	}
+}
+
+// discardStopLocked reports whether sig, a stop signal whose default action
+// is about to stop tg, is discarded instead: SIGTSTP, SIGTTIN and SIGTTOU
+// are, as on Linux, when tg's process group is orphaned, for nobody would
+// be there to continue it. SIGSTOP always stops.
+//
+// Preconditions: Kernel.mu is held.
+func (k *Kernel) discardStopLocked(tg *ThreadGroup, sig int) bool {
+	return sig != int(unix.SIGSTOP) && k.orphanedPgrpLocked(tg.pgid)
+}
+
+// orphanedPgrpLocked reports whether the process group pgid is orphaned
+// (POSIX): no member has a parent in another process group of the same
+// session, the parent that job control would let continue it. Init has no
+// parent in the sandbox, so a group of init alone is orphaned.
+//
+// Preconditions: Kernel.mu is held.
+func (k *Kernel) orphanedPgrpLocked(pgid int32) bool {
+	for _, g := range k.pids.groups {
+		if g.pgid != pgid || g.zombie {
+			continue
+		}
+		if p := g.parent; p != nil && p.pgid != pgid && p.sid == g.sid {
+			return false
+		}
+	}
+	return true
 }
 
 // stopGroupLocked stops every thread of tg for sig (a job-control stop):
@@ -498,6 +529,9 @@ func (t *Task) nextSignalLocked() (signalAction, bool) {
 				return signalAction{sig: sig}, true
 			case actStop:
 				// A stop that waited, blocked, until now.
+				if t.k.discardStopLocked(t.tg, sig) {
+					continue
+				}
 				t.k.stopGroupLocked(t.tg, sig)
 				return signalAction{sig: sig}, true
 			default:

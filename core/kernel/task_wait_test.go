@@ -56,3 +56,38 @@ func TestFutexRequeue(t *testing.T) {
 		t.Errorf("woke %d on b, want 2", got)
 	}
 }
+
+// TestOrphanedPgrp checks POSIX's orphaned process groups, which decide
+// whether SIGTSTP, SIGTTIN and SIGTTOU stop a process or are discarded.
+func TestOrphanedPgrp(t *testing.T) {
+	k := &Kernel{pids: newPIDNamespace()}
+	add := func(tgid, pgid, sid int32, parent *ThreadGroup) *ThreadGroup {
+		tg := &ThreadGroup{tgid: tgid, pgid: pgid, sid: sid, parent: parent}
+		k.pids.groups[tgid] = tg
+		return tg
+	}
+	init := add(1, 1, 1, nil)
+	shell := add(2, 2, 1, init) // its own group, parent in group 1
+	job := add(3, 3, 1, shell)  // a job of the shell
+	add(4, 3, 1, job)           // the job's child, same group
+	other := add(5, 5, 5, init) // a new session: parent in another session
+	for _, tc := range []struct {
+		pgid int32
+		want bool
+	}{
+		{1, true},  // init alone: no parent
+		{2, false}, // parent (init) in another group of the session
+		{3, false}, // the shell can continue the job
+		{5, true},  // parent in another session
+	} {
+		if got := k.orphanedPgrpLocked(tc.pgid); got != tc.want {
+			t.Errorf("group %d orphaned = %v, want %v", tc.pgid, got, tc.want)
+		}
+	}
+	if !k.discardStopLocked(other, int(unix.SIGTSTP)) || k.discardStopLocked(other, int(unix.SIGSTOP)) {
+		t.Error("in an orphaned group SIGTSTP must be discarded and SIGSTOP not")
+	}
+	if k.discardStopLocked(job, int(unix.SIGTTIN)) {
+		t.Error("SIGTTIN discarded in a group the shell can continue")
+	}
+}

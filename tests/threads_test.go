@@ -38,6 +38,7 @@ var threadsProbeChecks = []string{
 	"job-control-wait4",
 	"job-control-waitid",
 	"sched-and-membarrier",
+	"rt-signal-queue",
 }
 
 // TestThreadsProbe runs a static C program that checks 16 threads on a

@@ -54,11 +54,8 @@ func (t *Task) SigTimedWait(set uint64, timeout time.Duration) (linux.Siginfo, e
 //
 // Preconditions: Kernel.mu is held.
 func (t *Task) dequeueLocked(s sigSet) (linux.Siginfo, bool) {
-	for _, p := range []struct {
-		pending *sigSet
-		info    *[NumSignals + 1]linux.Siginfo
-	}{{&t.pending, &t.pendingInfo}, {&t.tg.pending, &t.tg.pendingInfo}} {
-		ready := *p.pending & s
+	for _, p := range []*sigPending{&t.pending, &t.tg.pending} {
+		ready := p.set & s
 		if ready == 0 {
 			continue
 		}
@@ -66,8 +63,7 @@ func (t *Task) dequeueLocked(s sigSet) (linux.Siginfo, bool) {
 		for ready&sigBit(sig) == 0 {
 			sig++
 		}
-		*p.pending &^= sigBit(sig)
-		return p.info[sig], true
+		return p.take(sig), true
 	}
 	return linux.Siginfo{}, false
 }

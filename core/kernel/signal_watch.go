@@ -50,5 +50,5 @@ func (t *Task) DequeueSignal(set uint64) (info linux.Siginfo, ok bool) {
 func (t *Task) PendingIn(set uint64) bool {
 	t.k.mu.Lock()
 	defer t.k.mu.Unlock()
-	return (t.pending|t.tg.pending)&sigSet(set) != 0
+	return (t.pending.set|t.tg.pending.set)&sigSet(set) != 0
 }

@@ -86,9 +86,9 @@ func (t *Task) SigAction(sig int, act *SigAction) (SigAction, error) {
 		h.act[sig] = a
 		// Setting a signal to be ignored discards it if pending.
 		if t.ignoredLocked(sig) {
-			t.tg.pending &^= sigBit(sig)
+			t.tg.pending.drop(sigBit(sig))
 			for _, o := range t.tg.tasks {
-				o.pending &^= sigBit(sig)
+				o.pending.drop(sigBit(sig))
 			}
 		}
 	}
@@ -136,7 +136,7 @@ func (t *Task) SigProcMask(how int, set *uint64) (uint64, error) {
 func (t *Task) SigPending() uint64 {
 	t.k.mu.Lock()
 	defer t.k.mu.Unlock()
-	return uint64((t.pending | t.tg.pending) & t.sigmask)
+	return uint64((t.pending.set | t.tg.pending.set) & t.sigmask)
 }
 
 // SendSignal sends sig to process tg, as kill(2) does, from a sender with
@@ -324,14 +324,11 @@ func (k *Kernel) sendSignalLocked(tg *ThreadGroup, target *Task, sig int, info *
 			return
 		}
 	}
-	pending, infos := &tg.pending, &tg.pendingInfo
+	pending := &tg.pending
 	if target != nil {
-		pending, infos = &target.pending, &target.pendingInfo
+		pending = &target.pending
 	}
-	if *pending&sigBit(sig) == 0 {
-		infos[sig] = *info
-	}
-	*pending |= sigBit(sig)
+	pending.add(sig, info)
 	if target != nil {
 		if target.sigWaitSet&sigBit(sig) != 0 {
 			target.Interrupt()
@@ -350,9 +347,9 @@ func (k *Kernel) sendSignalLocked(tg *ThreadGroup, target *Task, sig int, info *
 //
 // Preconditions: Kernel.mu is held.
 func (tg *ThreadGroup) discardPendingLocked(set sigSet) {
-	tg.pending &^= set
+	tg.pending.drop(set)
 	for _, t := range tg.tasks {
-		t.pending &^= set
+		t.pending.drop(set)
 	}
 }
 
@@ -502,7 +499,7 @@ type signalAction struct {
 // Preconditions: Kernel.mu is held.
 func (t *Task) nextSignalLocked() (signalAction, bool) {
 	for {
-		deliverable := (t.pending | t.tg.pending) &^ t.sigmask
+		deliverable := (t.pending.set | t.tg.pending.set) &^ t.sigmask
 		if deliverable == 0 {
 			return signalAction{}, false
 		}
@@ -511,12 +508,10 @@ func (t *Task) nextSignalLocked() (signalAction, bool) {
 			sig++
 		}
 		var info linux.Siginfo
-		if t.pending&sigBit(sig) != 0 {
-			t.pending &^= sigBit(sig)
-			info = t.pendingInfo[sig]
+		if t.pending.has(sig) {
+			info = t.pending.take(sig)
 		} else {
-			t.tg.pending &^= sigBit(sig)
-			info = t.tg.pendingInfo[sig]
+			info = t.tg.pending.take(sig)
 		}
 		act := t.tg.handlers.act[sig]
 		switch act.Handler {
@@ -587,7 +582,7 @@ func (t *Task) hasDeliverableLocked() bool {
 //
 // Preconditions: Kernel.mu is held.
 func (t *Task) firstDeliverableLocked() (SigAction, bool) {
-	deliverable := (t.pending | t.tg.pending) &^ t.sigmask
+	deliverable := (t.pending.set | t.tg.pending.set) &^ t.sigmask
 	for sig := 1; deliverable != 0 && sig <= NumSignals; sig++ {
 		if deliverable&sigBit(sig) == 0 {
 			continue

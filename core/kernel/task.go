@@ -34,9 +34,8 @@ type Task struct {
 	killed atomic.Bool
 
 	// Guarded by Kernel.mu.
-	sigmask     sigSet
-	pending     sigSet
-	pendingInfo [NumSignals + 1]linux.Siginfo
+	sigmask sigSet
+	pending sigPending
 	// savedMask is the mask to restore after rt_sigsuspend, when
 	// hasSavedMask is set.
 	savedMask    sigSet

@@ -3,6 +3,8 @@ package kernel
 import (
 	"testing"
 
+	"github.com/seed-a9fb2a21/ward/core/abi/linux"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -89,5 +91,43 @@ func TestOrphanedPgrp(t *testing.T) {
 	}
 	if k.discardStopLocked(job, int(unix.SIGTTIN)) {
 		t.Error("SIGTTIN discarded in a group the shell can continue")
+	}
+}
+
+// TestSigPending checks that standard signals coalesce and real-time ones
+// queue in order, that drop discards every instance, and that find sees
+// queued instances.
+func TestSigPending(t *testing.T) {
+	var p sigPending
+	info := func(sig, v int32) *linux.Siginfo {
+		i := linux.Siginfo{Signo: sig, Code: v}
+		return &i
+	}
+	p.add(10, info(10, 1))
+	p.add(10, info(10, 2))
+	p.add(34, info(34, 1))
+	p.add(34, info(34, 2))
+	p.add(34, info(34, 3))
+	if got := p.take(10); got.Code != 1 || p.has(10) {
+		t.Errorf("standard signal: took code %d, still pending %v; want 1 and gone", got.Code, p.has(10))
+	}
+	if p.find(34, func(i *linux.Siginfo) bool { return i.Code == 3 }) == nil {
+		t.Error("find missed a queued instance")
+	}
+	for want := int32(1); want <= 2; want++ {
+		if got := p.take(34); got.Code != want || !p.has(34) {
+			t.Fatalf("real-time signal: took code %d, want %d, still pending", got.Code, want)
+		}
+	}
+	p.add(34, info(34, 4))
+	p.drop(sigBit(34))
+	if p.has(34) || len(p.more) != 0 {
+		t.Error("drop left instances behind")
+	}
+	for i := 0; i < maxQueuedRT+10; i++ {
+		p.add(40, info(40, int32(i)))
+	}
+	if n := len(p.more[40]); n != maxQueuedRT {
+		t.Errorf("%d instances queued beyond the first, want the bound %d", n, maxQueuedRT)
 	}
 }

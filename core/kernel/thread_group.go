@@ -4,7 +4,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/seed-a9fb2a21/ward/core/abi/linux"
 	"github.com/seed-a9fb2a21/ward/core/mm"
 )
 
@@ -42,10 +41,9 @@ type ThreadGroup struct {
 	limits Limits
 
 	handlers *sigHandlers
-	// pending holds process-directed signals not yet delivered, and
-	// pendingInfo their information (standard signals do not queue).
-	pending     sigSet
-	pendingInfo [NumSignals + 1]linux.Siginfo
+	// pending holds process-directed signals not yet delivered, with
+	// their information (signal_queue.go).
+	pending sigPending
 
 	// timers are the process's alarm, interval and POSIX timers
 	// (timers.go); nil until it sets one. Guarded by Kernel.mu.

@@ -184,7 +184,7 @@ func (kt *kTimer) expireLocked(n int64) {
 	sig := int(kt.ev.Signo)
 	if kt.id < 0 {
 		// ITIMER_REAL: SIGALRM from the kernel.
-		if tg.pending&sigBit(sig) != 0 {
+		if tg.pending.has(sig) {
 			return
 		}
 		info := linux.Siginfo{Signo: int32(sig), Code: linux.SI_KERNEL}
@@ -192,17 +192,20 @@ func (kt *kTimer) expireLocked(n int64) {
 		return
 	}
 	// A POSIX timer's signal is queued once; expirations while it is
-	// pending are counted as overruns in the pending siginfo.
-	pending, infos := &tg.pending, &tg.pendingInfo
+	// pending are counted as overruns in the pending siginfo. A standard
+	// signal pending for another reason takes the expiration too.
+	pending := &tg.pending
 	if kt.target != nil {
-		pending, infos = &kt.target.pending, &kt.target.pendingInfo
+		pending = &kt.target.pending
 	}
-	if *pending&sigBit(sig) != 0 {
-		pi := &infos[sig]
-		if pi.Code == linux.SI_TIMER && timerIDOf(pi) == kt.id {
-			kt.overrun = min(kt.overrun+n, maxTimerOverrun)
-			pi.SetOverrun(int32(kt.overrun))
-		}
+	if pi := pending.find(sig, func(i *linux.Siginfo) bool {
+		return i.Code == linux.SI_TIMER && timerIDOf(i) == kt.id
+	}); pi != nil {
+		kt.overrun = min(kt.overrun+n, maxTimerOverrun)
+		pi.SetOverrun(int32(kt.overrun))
+		return
+	}
+	if pending.has(sig) && sig < sigRTMin {
 		return
 	}
 	kt.overrun = min(n-1, maxTimerOverrun)

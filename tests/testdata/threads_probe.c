@@ -655,6 +655,49 @@ static void check_sched(void) {
 	OK("sched-and-membarrier");
 }
 
+// --- real-time signals queue ---------------------------------------------
+
+static int rt_values[8], rt_count, usr1_count;
+
+static void rt_handler(int sig, siginfo_t *si, void *uc) {
+	(void)uc;
+	if (sig == SIGUSR1)
+		usr1_count++;
+	else if (rt_count < 8)
+		rt_values[rt_count++] = si->si_value.sival_int;
+}
+
+// Blocked, three sigqueue'd instances of SIGRTMIN are all delivered, in
+// order, with their values; two SIGUSR1 are delivered once.
+static void check_rt_queue(void) {
+	struct sigaction sa = {0};
+	sa.sa_sigaction = rt_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGRTMIN, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	for (int i = 1; i <= 3; i++) {
+		union sigval v = {.sival_int = i * 10};
+		if (sigqueue(getpid(), SIGRTMIN, v) != 0)
+			FAIL("rt-signal-queue", "sigqueue: %s", strerror(errno));
+	}
+	kill(getpid(), SIGUSR1);
+	kill(getpid(), SIGUSR1);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (rt_count != 3 || rt_values[0] != 10 || rt_values[1] != 20 || rt_values[2] != 30)
+		FAIL("rt-signal-queue", "SIGRTMIN delivered %d times (%d %d %d), want 3 (10 20 30)",
+		     rt_count, rt_values[0], rt_values[1], rt_values[2]);
+	if (usr1_count != 1)
+		FAIL("rt-signal-queue", "SIGUSR1 delivered %d times, want 1", usr1_count);
+	signal(SIGRTMIN, SIG_DFL);
+	signal(SIGUSR1, SIG_DFL);
+	OK("rt-signal-queue");
+}
+
 int main(int argc, char **argv) {
 	if (argc > 1 && strcmp(argv[1], "exec-child") == 0)
 		return exec_child();
@@ -672,6 +715,7 @@ int main(int argc, char **argv) {
 	check_exec();
 	check_job_control();
 	check_sched();
+	check_rt_queue();
 	printf("PASSED\n");
 	return 0;
 }

@@ -133,6 +133,13 @@ func tryStartStub(image int) (*stub, error) {
 		s.dead = true
 		unix.Close(s.sock)
 		return nil, fmt.Errorf("ptrace: new stub %d ended at exec (%s): %w", pid, describeExit(ws), errStubDied)
+	case ws.Stopped() && ws.StopSignal() == unix.SIGSEGV:
+		// An exec that failed after its point of no return (the
+		// stack placed over the stub's page) gets SIGSEGV, which a
+		// traced child reports as a stop: the rare case startStub
+		// tries again.
+		s.kill()
+		return nil, fmt.Errorf("ptrace: new stub %d got SIGSEGV at exec: %w", pid, errStubDied)
 	case !ws.Stopped() || ws.StopSignal() != unix.SIGTRAP:
 		s.kill()
 		return nil, fmt.Errorf("ptrace: new stub %d: unexpected first stop %#x", pid, uint32(ws))

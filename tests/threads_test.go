@@ -39,6 +39,7 @@ var threadsProbeChecks = []string{
 	"job-control-waitid",
 	"sched-and-membarrier",
 	"rt-signal-queue",
+	"cpu-itimers",
 }
 
 // TestThreadsProbe runs a static C program that checks 16 threads on a

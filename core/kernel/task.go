@@ -302,8 +302,18 @@ func (t *Task) step() error {
 		return fmt.Errorf("task has no address space")
 	}
 	begin := time.Now()
+	var cpuTimer *time.Timer
+	if left, ok := t.cpuTimerDeadline(); ok {
+		// Interrupt a thread that computes past a CPU timer's
+		// expiry (cpu_timers.go).
+		ctx := t.ctx
+		cpuTimer = time.AfterFunc(left, ctx.Interrupt)
+	}
 	stop, err := t.ctx.Switch(m.AddressSpace(), &t.state)
 	ran := time.Since(begin)
+	if cpuTimer != nil {
+		cpuTimer.Stop()
+	}
 	t.mu.Lock()
 	t.cpu += ran
 	t.mu.Unlock()
@@ -324,6 +334,9 @@ func (t *Task) step() error {
 		t.handleHostSignal(stop)
 	case platform.StopInterrupted:
 	}
+	// The step's time goes to the CPU timers before the signals are
+	// delivered, so that an expiry's signal is too.
+	t.chargeCPU(ran, time.Since(begin)-ran)
 	t.handleSignals()
 	return nil
 }

@@ -87,6 +87,10 @@ type ThreadGroup struct {
 
 	startTime time.Time
 
+	// cpuTimersArmed says whether ITIMER_VIRTUAL or ITIMER_PROF is
+	// armed, so that tasks need not take Kernel.mu to find out.
+	cpuTimersArmed atomic.Bool
+
 	// cpu accumulates the time tasks that have exited spent running.
 	cpu time.Duration
 

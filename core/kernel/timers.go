@@ -17,10 +17,9 @@ import (
 // POSIX timers but keeps ITIMER_REAL (and so alarm); process exit stops
 // them all.
 //
-// Not implemented: ITIMER_VIRTUAL and ITIMER_PROF (arming one is EINVAL:
-// the ptrace platform accounts CPU time only when a thread stops, so such
-// a timer could not fire in a busy loop); POSIX timers on CPU-time clocks
-// (EINVAL). SIGEV_THREAD_ID delivers to the named thread.
+// ITIMER_VIRTUAL and ITIMER_PROF count CPU time (cpu_timers.go). Not
+// implemented: POSIX timers on CPU-time clocks (EINVAL). SIGEV_THREAD_ID
+// delivers to the named thread.
 
 // Interval timer kinds (setitimer(2)).
 const (
@@ -49,8 +48,10 @@ type SigEvent struct {
 
 // processTimers are a process's timers. Guarded by Kernel.mu.
 type processTimers struct {
-	real  *kTimer
-	posix map[int32]*kTimer
+	real *kTimer
+	// virt and prof are ITIMER_VIRTUAL and ITIMER_PROF (cpu_timers.go).
+	virt, prof cpuTimer
+	posix      map[int32]*kTimer
 	// nextID is where the search for a free POSIX timer ID starts.
 	nextID int32
 }
@@ -250,6 +251,8 @@ func (tg *ThreadGroup) stopTimersLocked() {
 	if tg.timers.real != nil {
 		tg.timers.real.stopLocked()
 	}
+	tg.timers.virt, tg.timers.prof = cpuTimer{}, cpuTimer{}
+	tg.cpuTimersArmed.Store(false)
 	tg.execTimersLocked()
 }
 
@@ -266,15 +269,13 @@ func (tg *ThreadGroup) realTimerLocked() *kTimer {
 
 // SetITimer implements setitimer(2): it arms timer which to expire after
 // value and then every interval (value 0 disarms), and returns the old
-// setting. Only ITIMER_REAL can be armed; see the comment at the top.
+// setting.
 func (t *Task) SetITimer(which int, value, interval time.Duration) (oldValue, oldInterval time.Duration, err error) {
 	switch which {
 	case ITimerReal:
 	case ITimerVirtual, ITimerProf:
-		if value != 0 {
-			return 0, 0, unix.EINVAL
-		}
-		return 0, 0, nil
+		ov, oi := t.setCPUTimer(which, value, interval)
+		return ov, oi, nil
 	default:
 		return 0, 0, unix.EINVAL
 	}
@@ -289,7 +290,8 @@ func (t *Task) GetITimer(which int) (value, interval time.Duration, err error) {
 	switch which {
 	case ITimerReal:
 	case ITimerVirtual, ITimerProf:
-		return 0, 0, nil
+		v, i := t.getCPUTimer(which)
+		return v, i, nil
 	default:
 		return 0, 0, unix.EINVAL
 	}

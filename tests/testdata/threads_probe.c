@@ -698,6 +698,57 @@ static void check_rt_queue(void) {
 	OK("rt-signal-queue");
 }
 
+// --- CPU-time interval timers ----------------------------------------------
+
+static volatile sig_atomic_t vtalrm_count, prof_count;
+
+static void cpu_timer_handler(int sig) {
+	if (sig == SIGVTALRM)
+		vtalrm_count++;
+	else
+		prof_count++;
+}
+
+static double wall_now(void) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+// ITIMER_VIRTUAL counts CPU time, not sleep; it fires in a busy loop.
+// ITIMER_PROF with an interval fires again and again.
+static void check_cpu_itimers(void) {
+	signal(SIGVTALRM, cpu_timer_handler);
+	signal(SIGPROF, cpu_timer_handler);
+	struct itimerval it = {.it_value = {.tv_usec = 50000}};
+	if (setitimer(ITIMER_VIRTUAL, &it, NULL) != 0)
+		FAIL("cpu-itimers", "setitimer(ITIMER_VIRTUAL): %s", strerror(errno));
+	msleep(200);
+	if (vtalrm_count != 0)
+		FAIL("cpu-itimers", "ITIMER_VIRTUAL fired while the process slept");
+	struct itimerval cur;
+	// (Linux rounds the value up to its clock tick.)
+	if (getitimer(ITIMER_VIRTUAL, &cur) != 0 || cur.it_value.tv_sec != 0 ||
+	    cur.it_value.tv_usec <= 0 || cur.it_value.tv_usec > 60000)
+		FAIL("cpu-itimers", "getitimer(ITIMER_VIRTUAL): %ld.%06ld left", (long)cur.it_value.tv_sec, (long)cur.it_value.tv_usec);
+	volatile unsigned long spin = 0;
+	for (double end = wall_now() + 5; vtalrm_count == 0 && wall_now() < end;)
+		spin++;
+	if (vtalrm_count != 1)
+		FAIL("cpu-itimers", "ITIMER_VIRTUAL fired %d times in a busy loop, want 1", (int)vtalrm_count);
+	struct itimerval prof = {.it_interval = {.tv_usec = 20000}, .it_value = {.tv_usec = 20000}};
+	setitimer(ITIMER_PROF, &prof, NULL);
+	for (double end = wall_now() + 5; prof_count < 3 && wall_now() < end;)
+		spin++;
+	struct itimerval off = {0};
+	setitimer(ITIMER_PROF, &off, NULL);
+	if (prof_count < 3)
+		FAIL("cpu-itimers", "ITIMER_PROF fired %d times in 5 s of busy loop, want 3", (int)prof_count);
+	signal(SIGVTALRM, SIG_DFL);
+	signal(SIGPROF, SIG_DFL);
+	OK("cpu-itimers");
+}
+
 int main(int argc, char **argv) {
 	if (argc > 1 && strcmp(argv[1], "exec-child") == 0)
 		return exec_child();
@@ -716,6 +767,7 @@ int main(int argc, char **argv) {
 	check_job_control();
 	check_sched();
 	check_rt_queue();
+	check_cpu_itimers();
 	printf("PASSED\n");
 	return 0;
 }

@@ -6,7 +6,7 @@
 //	platform "ptrace" {}
 //	root { type = "overlay" }
 //	mount "/tmp" { type = "tmpfs"  size = "64MiB" }
-//	network "loopback" {}
+//	network "none" {}
 //	cgroup "memory" { limit = "256MiB" }
 //	plugin "myfs" { kind = "fs"  command = "/usr/libexec/ward-myfs" }
 //	process { args = ["/bin/sh"] }

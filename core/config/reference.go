@@ -99,7 +99,7 @@ all at once, and ward exits 2 before anything starts.
 | ` + "`platform \"NAME\" {…}`" + ` | block, at most one | ` + "`platform \"ptrace\" {}`" + ` | how system calls are intercepted; the body is the platform's |
 | ` + "`root {type = \"FS\" …}`" + ` | block, at most one | ` + "`root { type = \"overlay\" }`" + ` | the root filesystem; other attributes are the filesystem's |
 | ` + "`mount \"/PATH\" {type = \"FS\" …}`" + ` | block, any number | none | a filesystem mounted at an absolute, clean path |
-| ` + "`network \"NAME\" {…}`" + ` | block, at most one | ` + "`network \"loopback\" {}`" + ` | the network stack |
+| ` + "`network \"NAME\" {…}`" + ` | block, at most one | ` + "`network \"none\" {}`" + ` | the network stack |
 | ` + "`cgroup \"CONTROLLER\" {…}`" + ` | block, one per controller | none | a cgroup controller with its limits |
 | ` + "`plugin \"NAME\" {…}`" + ` | block, any number | none | an external implementation, started with go-plugin |
 | ` + "`process {…}`" + ` | block, at most one | see below | the init process |

@@ -6,7 +6,9 @@ import "github.com/hashicorp/hcl/v2"
 const (
 	DefaultPlatform = "ptrace"
 	DefaultRootType = "overlay"
-	DefaultNetwork  = "loopback"
+	// DefaultNetwork is "none" until the loopback stack (127.0.0.1
+	// and ::1 only) exists; it is meant to become the default then.
+	DefaultNetwork  = "none"
 	DefaultHostname = "ward"
 )
 

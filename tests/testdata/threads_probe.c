@@ -437,7 +437,7 @@ static void check_requeue(void) {
 		pthread_create(&th[i], NULL, futex_waiter, NULL);
 	while (atomic_load(&fwaiting) < NWAITERS)
 		msleep(1);
-	msleep(100); // let every waiter reach FUTEX_WAIT
+	msleep(300); // let every waiter reach FUTEX_WAIT, even on a loaded machine
 	if (futex(&fa, FUTEX_CMP_REQUEUE_PRIVATE, 0, INT_MAX, &fb, 1) != -1 || errno != EAGAIN)
 		FAIL("futex-requeue", "CMP_REQUEUE with a stale value did not fail with EAGAIN");
 	long r = futex(&fa, FUTEX_CMP_REQUEUE_PRIVATE, 1, INT_MAX, &fb, 0);
@@ -596,10 +596,12 @@ static void check_job_control(void) {
 	kill(pid, SIGCONT);
 	if (waitpid(pid, &st, WCONTINUED) != pid || !WIFCONTINUED(st))
 		FAIL("job-control", "after SIGCONT: status %#x, want continued", st);
-	msleep(50);
+	// Both threads run again; on a loaded machine that may take a while.
+	for (int i = 0; i < 500 && (counts[0] == a0 || counts[1] == a1); i++)
+		msleep(10);
 	if (counts[0] == a0 || counts[1] == a1)
 		FAIL("job-control", "a continued process's threads do not run");
-	for (int i = 0; i < 200 && (chld_stopped < 1 || chld_continued < 1); i++)
+	for (int i = 0; i < 2000 && (chld_stopped < 1 || chld_continued < 1); i++)
 		msleep(1);
 	if (chld_stopped != 1 || chld_continued != 1)
 		FAIL("job-control", "SIGCHLD: %d CLD_STOPPED, %d CLD_CONTINUED; want 1 and 1", chld_stopped, chld_continued);

@@ -110,20 +110,29 @@ func sysSysinfo(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 }
 
 func sysGetrandom(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
-	n, flags := int(a[1]), int(a[2])
+	flags := int(a[2])
 	if flags&^(unix.GRND_NONBLOCK|unix.GRND_RANDOM|0x4 /* GRND_INSECURE */) != 0 {
 		return 0, unix.EINVAL
 	}
-	if n > 1<<25 {
-		n = 1 << 25
+	// count is a size_t: a "negative" one is just large. Linux caps one
+	// call at 32 MiB; the bytes go out a chunk at a time, so a bad
+	// buffer costs no large allocation.
+	n := min(a[1], 1<<25)
+	buf := make([]byte, min(n, 64<<10))
+	done := uintptr(0)
+	for done < n {
+		chunk := buf[:min(uintptr(len(buf)), n-done)]
+		rand.Read(chunk)
+		c, err := t.MM().CopyOut(a[0]+done, chunk)
+		done += uintptr(c)
+		if err != nil {
+			if done > 0 {
+				return done, nil
+			}
+			return 0, err
+		}
 	}
-	buf := make([]byte, n)
-	rand.Read(buf)
-	done, err := t.MM().CopyOut(a[0], buf)
-	if done > 0 {
-		return uintptr(done), nil
-	}
-	return 0, err
+	return done, nil
 }
 
 // sandboxCPUs is the number of CPUs the sandbox reports.

@@ -425,13 +425,19 @@ func send(t *kernel.Task, f *vfs.FileDescription, s *unixsock.Socket, data []byt
 	return n, nil
 }
 
+// maxSendCopy bounds what one send reads from the application: a bad
+// pointer with a huge length must not make Ward allocate that much first.
+const maxSendCopy = ioChunk * 16
+
 func sysSendto(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	f, s, err := getSocket(t, int32(a[0]))
 	if err != nil {
 		return 0, err
 	}
 	defer f.DecRef()
-	n := int(min(a[2], maxRWCount))
+	// A stream socket takes a short write; a datagram this large is
+	// EMSGSIZE anyway. So no more than maxSendCopy is read in.
+	n := int(min(a[2], maxSendCopy))
 	buf := make([]byte, n)
 	if _, err := t.MM().CopyIn(a[1], buf); err != nil {
 		return 0, err
@@ -622,9 +628,13 @@ func sendmsgHdr(t *kernel.Task, f *vfs.FileDescription, s *unixsock.Socket, m ms
 	if err != nil {
 		return 0, err
 	}
-	buf := make([]byte, 0, total)
+	// As sendto: no more than maxSendCopy is read in.
+	buf := make([]byte, 0, min(total, maxSendCopy))
 	for _, v := range iovs {
-		p := make([]byte, v.Len)
+		if len(buf) == cap(buf) {
+			break
+		}
+		p := make([]byte, min(int(v.Len), cap(buf)-len(buf)))
 		if _, err := t.MM().CopyIn(v.Base, p); err != nil {
 			return 0, err
 		}

@@ -12,6 +12,7 @@ package syscalls
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"github.com/seed-a9fb2a21/ward/core/abi/linux"
@@ -66,6 +67,21 @@ func (tb *Table) Implemented(sysno int) bool {
 	return sysno >= 0 && sysno < len(tb.entries) && tb.entries[sysno].fn != nil
 }
 
+// callGuarded runs e's handler. A panic in a handler is a bug of Ward's
+// (usually an argument nobody checked), and must not take down the whole
+// sandbox with it: it is logged with its stack, as an error, and the call
+// fails with EINVAL.
+func callGuarded(t *kernel.Task, e *entry, a *kernel.SyscallArgs) (ret uintptr, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.Kernel().Log().Error("kernel bug: a system call handler panicked; the call fails with EINVAL",
+				"syscall", e.name, "tid", t.TID(), "args", fmt.Sprintf("%#x", a[:]), "panic", r, "stack", string(debug.Stack()))
+			ret, err = 0, unix.EINVAL
+		}
+	}()
+	return e.fn(t, a)
+}
+
 // Call implements kernel.SyscallTable.
 func (tb *Table) Call(t *kernel.Task, sysno uintptr, a *kernel.SyscallArgs) (uintptr, error) {
 	var e *entry
@@ -85,13 +101,13 @@ func (tb *Table) Call(t *kernel.Task, sysno uintptr, a *kernel.SyscallArgs) (uin
 		return 0, unix.ENOSYS
 	}
 	if !strace {
-		return e.fn(t, a)
+		return callGuarded(t, e, a)
 	}
 	enter := formatArgs(t, e, a, false)
 	if sysno == linux.SysExit || sysno == linux.SysExitGroup || sysno == linux.SysExecve {
 		t.Kernel().StraceLine(fmt.Sprintf("[%d] %s(%s) ...\n", t.TID(), e.name, enter))
 	}
-	ret, err := e.fn(t, a)
+	ret, err := callGuarded(t, e, a)
 	var b strings.Builder
 	fmt.Fprintf(&b, "[%d] %s(%s) = ", t.TID(), e.name, mergeArgs(enter, formatArgs(t, e, a, true)))
 	switch {

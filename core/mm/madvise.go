@@ -64,11 +64,15 @@ func (mm *MemoryManager) MAdvise(addr, length uintptr, advice int) (err error) {
 				return unix.EINVAL
 			}
 		}
-		if len(mm.pmasIn(addr, end)) > 0 {
-			if err := mm.as.Unmap(addr, end-addr); err != nil {
+		if ps := mm.pmasIn(addr, end); len(ps) > 0 {
+			// Only what is populated is unmapped: the range may
+			// reach past the top of the address space (found by
+			// fuzzing), which must not reach the platform.
+			ps0, ps1 := max(addr, ps[0].start), min(end, ps[len(ps)-1].end)
+			if err := mm.as.Unmap(ps0, ps1-ps0); err != nil {
 				return err
 			}
-			mm.dropPMAs(addr, end)
+			mm.dropPMAs(ps0, ps1)
 		}
 
 	case unix.MADV_REMOVE:

@@ -70,3 +70,18 @@ func TestMAdviseErrors(t *testing.T) {
 		t.Fatalf("MADV_POPULATE_WRITE on read-only memory: %v, want EFAULT", err)
 	}
 }
+
+// TestMAdviseHugeLength: MADV_DONTNEED over a range reaching past the top
+// of the address space (found by fuzzing: it went down to the platform as
+// one huge unmap) drops what is mapped and reports the hole with ENOMEM.
+func TestMAdviseHugeLength(t *testing.T) {
+	e := newTestEnv(t)
+	a := e.mmap(t, 0x400000, 4*pg, rw, unix.MAP_PRIVATE)
+	e.write(t, a, []byte{7})
+	if err := e.mm.MAdvise(a, uintptr(0x321a4d4d63b19000), unix.MADV_DONTNEED); err != unix.ENOMEM {
+		t.Errorf("madvise(DONTNEED) past the top: %v, want ENOMEM", err)
+	}
+	if got := e.read(t, a, 1); got[0] != 0 {
+		t.Errorf("the page reads %d after MADV_DONTNEED, want 0", got[0])
+	}
+}

@@ -34,6 +34,12 @@ func (mm *MemoryManager) MRemap(oldAddr, oldSize, newSize uintptr, flags int, ne
 	if !ok1 || !ok2 || newSize == 0 {
 		return 0, unix.EINVAL
 	}
+	// An old range past the top of the address space can never be
+	// mapped (Linux's munmap of its tail says EINVAL); it must not reach
+	// the platform.
+	if oldSize > mm.maxAddr || oldAddr > mm.maxAddr-oldSize {
+		return 0, unix.EINVAL
+	}
 
 	mm.mu.Lock()
 	defer mm.mu.Unlock()

@@ -142,3 +142,28 @@ func TestMRemapNotMapped(t *testing.T) {
 		t.Fatalf("misaligned: %v", err)
 	}
 }
+
+// TestMRemapHugeOldSize: an old range reaching past the top of the address
+// space (found by fuzzing: it went down to the platform as an unmap) is
+// EINVAL, whether the remap shrinks, grows or moves.
+func TestMRemapHugeOldSize(t *testing.T) {
+	e := newTestEnv(t)
+	a := e.mmap(t, 0x400000, 4*pg, rw, unix.MAP_PRIVATE)
+	huge := uintptr(0xd80837c8f536000)
+	for _, tc := range []struct {
+		flags   int
+		newAddr uintptr
+	}{
+		{0, 0},
+		{unix.MREMAP_MAYMOVE, 0},
+		{unix.MREMAP_MAYMOVE | unix.MREMAP_FIXED, 0x800000},
+	} {
+		if _, err := e.mm.MRemap(a, huge, pg, tc.flags, tc.newAddr); err != unix.EINVAL {
+			t.Errorf("mremap(%#x, %#x, %#x, %#x): %v, want EINVAL", a, huge, pg, tc.flags, err)
+		}
+	}
+	if _, err := e.mm.MRemap(testMaxAddr-pg, 2*pg, pg, 0, 0); err != unix.EINVAL {
+		t.Errorf("mremap of a range past the top: %v, want EINVAL", err)
+	}
+	e.read(t, a, 1) // the mapping is still there
+}

@@ -3,6 +3,8 @@
 // system call number (not those that would end or replace the fuzzing
 // process, or change its signals, credentials or address space), "mm" the
 // memory calls on a part of the address space the program does not use.
+// Arguments are small numbers, -1, huge values, unmapped addresses and
+// pointers to a buffer of random bytes (so that calls parse structures).
 // The children may die of anything; the kernel must not: tests/fuzz_test.go
 // checks that ward ends normally and logs no kernel error. It is only ever
 // run under ward, never natively (it would be root on the host).
@@ -26,8 +28,16 @@ static unsigned long long rnd(void) {
 	return rnd_state;
 }
 
+static char *scratch;
+
 static long arg(void) {
-	switch (rnd() % 8) {
+	switch (rnd() % 10) {
+	case 8:
+	case 9:
+		// A valid buffer of random bytes: struct-parsing paths.
+		for (int i = 0; i < 64; i++)
+			scratch[rnd() % 65536] = (char)rnd();
+		return (long)(scratch + (rnd() % 4) * 4096 + (rnd() % 2 ? 0 : rnd() % 64));
 	case 0: return 0;
 	case 1: return -1;
 	case 2: return rnd() % 4096;
@@ -130,6 +140,7 @@ int main(int argc, char **argv) {
 			dup2(null, 1);
 			dup2(null, 2);
 			alarm(2);
+			scratch = mmap(0, 65536 + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			if (mm)
 				fuzz_mm();
 			else

@@ -250,13 +250,7 @@ func TestTemplate(t *testing.T) {
 	runtime.LockOSThread()
 	p := newPlatform(t)
 	settle(p)
-	var tpid int32
-	p.m.do(func() error {
-		if p.template != nil {
-			tpid = p.template.pid
-		}
-		return nil
-	})
+	tpid := templatePID(p)
 	if tpid == 0 {
 		t.Fatal("no template stub after New")
 	}
@@ -276,13 +270,7 @@ func TestTemplate(t *testing.T) {
 		as.Release()
 	}
 	settle(p)
-	var now int32
-	p.m.do(func() error {
-		if p.template != nil {
-			now = p.template.pid
-		}
-		return nil
-	})
+	now := templatePID(p)
 	if now == 0 || now == tpid {
 		t.Errorf("template after the old one was killed: %d (old %d)", now, tpid)
 	}

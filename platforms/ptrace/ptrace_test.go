@@ -192,6 +192,18 @@ func settle(p *Platform) {
 	p.reapers.Wait()
 }
 
+// templatePID returns the pid of p's template stub, or 0 if it has none.
+func templatePID(p *Platform) int32 {
+	var pid int32
+	p.m.do(func() error {
+		if p.template != nil {
+			pid = p.template.pid
+		}
+		return nil
+	})
+	return pid
+}
+
 // appChildren settles p and returns its children that are not pooled stubs.
 func appChildren(p *Platform) []string {
 	settle(p)
@@ -201,12 +213,9 @@ func appChildren(p *Platform) []string {
 		pooled[strconv.Itoa(int(s.pid))] = true
 	}
 	p.mu.Unlock()
-	p.m.do(func() error {
-		if p.template != nil {
-			pooled[strconv.Itoa(int(p.template.pid))] = true
-		}
-		return nil
-	})
+	if pid := templatePID(p); pid != 0 {
+		pooled[strconv.Itoa(int(pid))] = true
+	}
 	var kids []string
 	for _, k := range children() {
 		if !pooled[strings.Fields(k)[0]] {
@@ -898,12 +907,9 @@ func stubsDieHelper() {
 	for _, s := range p.pool {
 		fmt.Println("pooled", s.pid)
 	}
-	p.m.do(func() error {
-		if p.template != nil {
-			fmt.Println("template", p.template.pid)
-		}
-		return nil
-	})
+	if pid := templatePID(p); pid != 0 {
+		fmt.Println("template", pid)
+	}
 	fmt.Println("ready")
 	time.Sleep(time.Minute)
 }

@@ -69,6 +69,15 @@ const stubName = "ward-stub"
 // errStubDied is wrapped by every error that means the stub is gone.
 var errStubDied = errors.New("stub process died")
 
+// newStubOf returns the stub for process pid, whose end of the socket is
+// sock, with its watchdog made and stopped.
+func newStubOf(pid int32, sock int) *stub {
+	s := &stub{pid: pid, sock: sock, threads: make(map[int32]struct{})}
+	s.watchdog = time.AfterFunc(time.Hour, s.watch)
+	s.watchdog.Stop()
+	return s
+}
+
 // startStub starts a new stub process from the image memfd and leaves its
 // leader stopped, with only the stub's pages mapped.
 //
@@ -120,9 +129,7 @@ func tryStartStub(image int) (*stub, error) {
 		}
 		return nil, fmt.Errorf("ptrace: starting stub process: %w", err)
 	}
-	s := &stub{pid: int32(pid), sock: fds[0], threads: make(map[int32]struct{})}
-	s.watchdog = time.AfterFunc(time.Hour, s.watch)
-	s.watchdog.Stop()
+	s := newStubOf(int32(pid), fds[0])
 
 	ws, _, err := wait(s.pid, 0)
 	switch {

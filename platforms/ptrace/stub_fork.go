@@ -6,7 +6,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -68,9 +67,8 @@ func forkStub(t *stub) (*stub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ptrace: forking template stub %d: %w (%w)", t.pid, err, errTemplateBroken)
 	}
-	s := &stub{pid: int32(r), sock: -1, regs: t.regs, threads: make(map[int32]struct{})}
-	s.watchdog = time.AfterFunc(time.Hour, s.watch)
-	s.watchdog.Stop()
+	s := newStubOf(int32(r), -1)
+	s.regs = t.regs
 	ws, _, err := wait(s.pid, 0)
 	switch {
 	case err != nil:

@@ -70,21 +70,29 @@ func (b *batchingAS) Unmap(addr, length uintptr) error {
 	return b.defer_(func() error { return b.fakeAS.Unmap(addr, length) })
 }
 
-// TestBatchedChanges runs faults, fork, copy-on-write, mprotect, munmap and
-// brk over a batching address space: every change is made inside a batch,
-// and every batch is applied before the operation returns (the
-// application's accesses would fault forever otherwise).
-func TestBatchedChanges(t *testing.T) {
+// newBatchingEnv returns a MemoryManager over a batchingAS and a fresh
+// memory file (closed at the end of the test; the caller releases m).
+func newBatchingEnv(t *testing.T) (*MemoryManager, *batchingAS, *memfile.File) {
+	t.Helper()
 	mf, err := memfile.New(memfile.Options{MaxSize: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer mf.Close()
+	t.Cleanup(func() { mf.Close() })
 	bas := &batchingAS{fakeAS: newFakeAS(mf)}
 	m, err := New(Config{MemoryFile: mf, AddressSpace: bas, MinAddr: testMinAddr, MaxAddr: testMaxAddr})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return m, bas, mf
+}
+
+// TestBatchedChanges runs faults, fork, copy-on-write, mprotect, munmap and
+// brk over a batching address space: every change is made inside a batch,
+// and every batch is applied before the operation returns (the
+// application's accesses would fault forever otherwise).
+func TestBatchedChanges(t *testing.T) {
+	m, bas, mf := newBatchingEnv(t)
 	f := bas.fakeAS
 	a, err := m.MMap(MMapOpts{Length: 64 * pg, Prot: rw, Flags: unix.MAP_PRIVATE | unix.MAP_ANONYMOUS})
 	if err != nil {

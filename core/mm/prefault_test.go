@@ -5,7 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/seed-a9fb2a21/ward/core/mm/memfile"
 	"golang.org/x/sys/unix"
 )
 
@@ -328,16 +327,7 @@ func TestPrefaultErrors(t *testing.T) {
 // TestPrefaultBatched checks that the prefault is part of the mmap's batch:
 // one round trip for the mapping and its pages.
 func TestPrefaultBatched(t *testing.T) {
-	mf, err := memfile.New(memfile.Options{MaxSize: 1 << 30})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mf.Close()
-	bas := &batchingAS{fakeAS: newFakeAS(mf)}
-	m, err := New(Config{MemoryFile: mf, AddressSpace: bas, MinAddr: testMinAddr, MaxAddr: testMaxAddr})
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, bas, mf := newBatchingEnv(t)
 	e := &testEnv{mf: mf, as: bas.fakeAS, mm: m}
 	f := newCacheFile(108, fill(4*fileFaultAround, 7))
 	text := e.mapFileAt(t, f, prefaultBase, 3*fileFaultAround, unix.PROT_READ|unix.PROT_EXEC, unix.PROT_READ|unix.PROT_EXEC, unix.MAP_PRIVATE, 0)

@@ -20,6 +20,7 @@ var unixsockProbeChecks = []string{
 	"poll-epoll-readiness",
 	"eintr",
 	"not-a-socket",
+	"sendmmsg-recvmmsg",
 }
 
 // TestUnixSocketProbe runs a static C program that checks socketpair of

@@ -790,25 +790,9 @@ func sysSendmmsg(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		return 0, err
 	}
 	defer f.DecRef()
-	vlen := min(int(uint32(a[2])), maxIOVecs)
-	for i := 0; i < vlen; i++ {
-		addr := a[1] + uintptr(i*mmsghdrLen)
-		m, err := copyInMsghdr(t, addr)
-		if err == nil {
-			var n uintptr
-			n, err = sendmsgHdr(t, f, s, m, int(a[3]))
-			if err == nil {
-				err = copyOutUint32(t, addr+msghdrLen, uint32(n))
-			}
-		}
-		if err != nil {
-			if i > 0 {
-				return uintptr(i), nil
-			}
-			return 0, err
-		}
-	}
-	return uintptr(vlen), nil
+	return eachMmsghdr(t, a[1], a[2], func(i int, addr uintptr, m msghdr) (uintptr, error) {
+		return sendmsgHdr(t, f, s, m, int(a[3]))
+	})
 }
 
 func sysRecvmmsg(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
@@ -819,20 +803,29 @@ func sysRecvmmsg(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	defer f.DecRef()
 	// The timeout (a[4]) is not supported: only MSG_WAITFORONE-like
 	// behaviour, where calls after the first do not block.
-	vlen := min(int(uint32(a[2])), maxIOVecs)
 	flags := int(a[3]) &^ unix.MSG_WAITFORONE
-	for i := 0; i < vlen; i++ {
-		addr := a[1] + uintptr(i*mmsghdrLen)
+	return eachMmsghdr(t, a[1], a[2], func(i int, addr uintptr, m msghdr) (uintptr, error) {
+		fl := flags
+		if i > 0 {
+			fl |= unix.MSG_DONTWAIT
+		}
+		return recvmsgHdr(t, f, s, addr, m, fl)
+	})
+}
+
+// eachMmsghdr runs one sendmsg or recvmsg per struct mmsghdr of the
+// vector at vec (of vlen, capped at UIO_MAXIOV) and stores each result in
+// its msg_len. It returns how many were done, or the first error if none
+// was.
+func eachMmsghdr(t *kernel.Task, vec, vlen uintptr, one func(i int, addr uintptr, m msghdr) (uintptr, error)) (uintptr, error) {
+	n := min(int(uint32(vlen)), maxIOVecs)
+	for i := 0; i < n; i++ {
+		addr := vec + uintptr(i*mmsghdrLen)
 		m, err := copyInMsghdr(t, addr)
 		if err == nil {
-			var n uintptr
-			fl := flags
-			if i > 0 {
-				fl |= unix.MSG_DONTWAIT
-			}
-			n, err = recvmsgHdr(t, f, s, addr, m, fl)
-			if err == nil {
-				err = copyOutUint32(t, addr+msghdrLen, uint32(n))
+			var got uintptr
+			if got, err = one(i, addr, m); err == nil {
+				err = copyOutUint32(t, addr+msghdrLen, uint32(got))
 			}
 		}
 		if err != nil {
@@ -842,7 +835,7 @@ func sysRecvmmsg(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 			return 0, err
 		}
 	}
-	return uintptr(vlen), nil
+	return uintptr(n), nil
 }
 
 func sysSetsockopt(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {

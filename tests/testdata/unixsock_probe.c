@@ -327,6 +327,35 @@ static void not_socket(void) {
 	printf("ok not-a-socket\n");
 }
 
+// sendmmsg and recvmmsg: one call, several datagrams, each msg_len set.
+static void mmsg(void) {
+	int sv[2];
+	CHECK(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv) == 0, "socketpair mmsg");
+	char a[] = "one", b[] = "three";
+	struct iovec iv[2] = {{a, 3}, {b, 5}};
+	struct mmsghdr m[2];
+	memset(m, 0, sizeof m);
+	for (int i = 0; i < 2; i++) {
+		m[i].msg_hdr.msg_iov = &iv[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	CHECK(sendmmsg(sv[0], m, 2, 0) == 2 && m[0].msg_len == 3 && m[1].msg_len == 5, "sendmmsg");
+	char r[3][10];
+	struct iovec rv[3] = {{r[0], 10}, {r[1], 10}, {r[2], 10}};
+	struct mmsghdr rm[3];
+	memset(rm, 0, sizeof rm);
+	for (int i = 0; i < 3; i++) {
+		rm[i].msg_hdr.msg_iov = &rv[i];
+		rm[i].msg_hdr.msg_iovlen = 1;
+	}
+	CHECK(recvmmsg(sv[1], rm, 3, MSG_WAITFORONE, NULL) == 2 && rm[0].msg_len == 3 && rm[1].msg_len == 5 &&
+		      memcmp(r[0], "one", 3) == 0 && memcmp(r[1], "three", 5) == 0,
+	      "recvmmsg");
+	close(sv[0]);
+	close(sv[1]);
+	printf("ok sendmmsg-recvmmsg\n");
+}
+
 int main(void) {
 	setvbuf(stdout, NULL, _IONBF, 0);
 	stream_pair();
@@ -338,6 +367,7 @@ int main(void) {
 	readiness();
 	eintr();
 	not_socket();
+	mmsg();
 	printf("PASSED\n");
 	return 0;
 }

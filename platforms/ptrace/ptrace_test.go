@@ -862,22 +862,41 @@ func TestStubsDieWithWard(t *testing.T) {
 	}
 	t.Logf("helper %d had stubs %v and pooled stubs %v", cmd.Process.Pid, pids, pooled)
 	for _, pid := range append(pids, pooled...) {
-		// A stub that outlived its Ward would make this block (the
-		// test's timeout reports it).
-		var ws unix.WaitStatus
-		_, err := unix.Wait4(pid, &ws, 0, nil)
-		if errors.Is(err, unix.ECHILD) {
-			// A stub forked from the template died while the
-			// template, which ignores SIGCHLD, was alive: the
-			// host released it at once. It must be gone.
-			if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
-				t.Errorf("stub %d is not this process's to reap and still exists", pid)
-			}
-		} else if err != nil {
-			t.Errorf("reaping stub %d: %v", pid, err)
-		} else if !ws.Signaled() || ws.Signal() != unix.SIGKILL {
-			t.Errorf("stub %d ended with status %#x, want killed by SIGKILL", pid, uint32(ws))
+		if err := awaitStubEnd(pid, 10*time.Second); err != nil {
+			t.Error(err)
 		}
+	}
+}
+
+// awaitStubEnd waits until stub pid, whose Ward has been killed, is gone:
+// reaped here (this process is the subreaper) with SIGKILL as its cause, or
+// released by the host. A stub forked from the template is the template's
+// child: if it dies while the template, which ignores SIGCHLD, is alive,
+// the host releases it at once (wait4 says ECHILD and /proc has no entry);
+// if it outlives the template it is reparented here, which takes a moment
+// during which wait4 says ECHILD although the process still exists.
+func awaitStubEnd(pid int, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		var ws unix.WaitStatus
+		got, err := unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+		switch {
+		case err == nil && got == pid:
+			if !ws.Signaled() || ws.Signal() != unix.SIGKILL {
+				return fmt.Errorf("stub %d ended with status %#x, want killed by SIGKILL", pid, uint32(ws))
+			}
+			return nil
+		case errors.Is(err, unix.ECHILD):
+			if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+				return nil
+			}
+		case err != nil:
+			return fmt.Errorf("reaping stub %d: %v", pid, err)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("stub %d still exists %v after its Ward was killed", pid, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

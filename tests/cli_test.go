@@ -214,4 +214,9 @@ func TestShippedConfigsRun(t *testing.T) {
 	if r.status != 0 || r.stdout != "hello from ward\n" {
 		t.Errorf("configs/minimal.hcl: status %d, stdout %q\n%s", r.status, r.stdout, r.stderr)
 	}
+	// limits.hcl's own process, under its cgroup limits and rlimits.
+	r = ward(t, "run", "--config", config("limits.hcl"))
+	if r.status != 0 || r.stdout != "256\n" {
+		t.Errorf("configs/limits.hcl: status %d, stdout %q\n%s", r.status, r.stdout, r.stderr)
+	}
 }

@@ -36,6 +36,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/seed-a9fb2a21/ward/core/cgroup"
 	"github.com/seed-a9fb2a21/ward/core/mm/memfile"
 	"github.com/seed-a9fb2a21/ward/core/platform"
 )
@@ -66,6 +67,11 @@ type Config struct {
 
 	// Strace, when not nil, receives one line per system call.
 	Strace io.Writer
+
+	// Limits are the sandbox's cgroup limits. The memory limit is the
+	// memory file's (the caller sets it there); the kernel enforces the
+	// task and CPU limits.
+	Limits cgroup.Limits
 }
 
 // Kernel is one sandbox's kernel.
@@ -81,6 +87,13 @@ type Kernel struct {
 	bootTime time.Time
 
 	futexes futexTable
+
+	// oom is the out-of-memory killer's state (oom.go).
+	oom oomState
+
+	// cpuBW is the CPU bandwidth account, nil without a CPU limit
+	// (cpu_bandwidth.go).
+	cpuBW *cpuBandwidth
 
 	// mu guards everything below; see the package doc.
 	mu       sync.Mutex
@@ -126,6 +139,7 @@ func New(cfg Config) (*Kernel, error) {
 		hostname: cfg.Hostname,
 		pids:     newPIDNamespace(),
 		idle:     make(chan struct{}),
+		cpuBW:    newCPUBandwidth(cfg.Limits.CPUMilli, cfg.Limits.CPUPeriodMicros),
 	}
 	k.futexes.init()
 	k.unimplemented.log = log
@@ -193,6 +207,9 @@ func (k *Kernel) NumTasks() int {
 	defer k.mu.Unlock()
 	return k.tasks
 }
+
+// Limits returns the sandbox's cgroup limits.
+func (k *Kernel) Limits() cgroup.Limits { return k.cfg.Limits }
 
 // Unimplemented records that a system call is not implemented; the first
 // call of each number is logged.

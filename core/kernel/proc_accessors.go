@@ -77,6 +77,8 @@ type ProcessInfo struct {
 	Exiting bool
 	// ExitedCPU is the time the process's exited threads ran.
 	ExitedCPU time.Duration
+	// ChildrenCPU is the time its reaped children (and theirs) ran.
+	ChildrenCPU time.Duration
 }
 
 // Info returns a snapshot of tg.
@@ -92,6 +94,7 @@ func (tg *ThreadGroup) Info() ProcessInfo {
 		ExitSignal:  tg.exitSignal,
 		Exiting:     tg.exiting,
 		ExitedCPU:   tg.cpu,
+		ChildrenCPU: tg.childCPU,
 	}
 	if tg.parent != nil {
 		in.PPID = tg.parent.tgid

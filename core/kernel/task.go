@@ -301,18 +301,31 @@ func (t *Task) step() error {
 	if m == nil {
 		return fmt.Errorf("task has no address space")
 	}
+	// Interrupt a thread that computes past a CPU timer's expiry
+	// (cpu_timers.go) or past the sandbox's CPU bandwidth
+	// (cpu_bandwidth.go).
+	bound, bounded := t.cpuTimerDeadline()
+	if bw := t.k.cpuBW; bw != nil {
+		left, ok := bw.admit(t)
+		if !ok {
+			return errExitTask
+		}
+		if !bounded || left < bound {
+			bound, bounded = left, true
+		}
+	}
 	begin := time.Now()
 	var cpuTimer *time.Timer
-	if left, ok := t.cpuTimerDeadline(); ok {
-		// Interrupt a thread that computes past a CPU timer's
-		// expiry (cpu_timers.go).
-		ctx := t.ctx
-		cpuTimer = time.AfterFunc(left, ctx.Interrupt)
+	if bounded {
+		cpuTimer = time.AfterFunc(bound, t.ctx.Interrupt)
 	}
 	stop, err := t.ctx.Switch(m.AddressSpace(), &t.state)
 	ran := time.Since(begin)
 	if cpuTimer != nil {
 		cpuTimer.Stop()
+	}
+	if bw := t.k.cpuBW; bw != nil {
+		bw.charge(ran)
 	}
 	t.mu.Lock()
 	t.cpu += ran
@@ -375,8 +388,9 @@ func (t *Task) handleFault(m *mm.MemoryManager, stop platform.Stop) {
 			return
 		}
 		if err == unix.ENOMEM {
-			t.k.log.Warn("out of memory serving a page fault", "pid", t.tg.tgid, "addr", fmt.Sprintf("%#x", stop.Addr))
-			t.forceSignal(int(unix.SIGBUS))
+			// The OOM killer frees memory; the instruction
+			// faults again when the task resumes (oom.go).
+			t.outOfMemory()
 			return
 		}
 		t.k.log.Error("page fault failed", "pid", t.tg.tgid, "err", err)

@@ -137,7 +137,8 @@ func (t *Task) Clone(opts CloneOptions) (int32, error) {
 	k := t.k
 	k.mu.Lock()
 	tid := k.pids.allocate()
-	if tid == 0 || (f&unix.CLONE_THREAD == 0 && k.countProcessesLocked(t.tg.creds.RealUID) >= int(t.tg.limits[unix.RLIMIT_NPROC].Cur) && !t.tg.creds.Privileged()) {
+	overLimit := k.cfg.Limits.Tasks > 0 && k.tasks >= k.cfg.Limits.Tasks // the pids cgroup
+	if tid == 0 || overLimit || (f&unix.CLONE_THREAD == 0 && k.countProcessesLocked(t.tg.creds.RealUID) >= int(t.tg.limits[unix.RLIMIT_NPROC].Cur) && !t.tg.creds.Privileged()) {
 		k.mu.Unlock()
 		undo()
 		return 0, unix.EAGAIN

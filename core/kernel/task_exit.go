@@ -34,9 +34,6 @@ func (t *Task) exit() {
 	code := t.exitCode
 	cpu := t.cpu
 	t.mu.Unlock()
-	t.k.mu.Lock()
-	t.tg.cpu += cpu
-	t.k.mu.Unlock()
 
 	// CLONE_CHILD_CLEARTID: zero the TID word and wake a joiner, if the
 	// address space lives on in other threads.
@@ -52,6 +49,9 @@ func (t *Task) exit() {
 	k := t.k
 	k.mu.Lock()
 	tg := t.tg
+	// The thread's time moves to the process's in the same critical
+	// section that removes it, so that no reader counts it twice.
+	tg.cpu += cpu
 	delete(tg.tasks, t.tid)
 	delete(k.pids.tasks, t.tid)
 	last := len(tg.tasks) == 0

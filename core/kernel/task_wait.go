@@ -105,7 +105,7 @@ func (t *Task) Wait(opts WaitOptions) (WaitResult, error) {
 				if !opts.NoWait {
 					delete(tg.children, c)
 					delete(k.pids.groups, c.tgid)
-					tg.cpu += c.cpu
+					tg.childCPU += c.cpu + c.childCPU
 				}
 				k.mu.Unlock()
 				return res, nil

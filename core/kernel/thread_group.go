@@ -91,8 +91,11 @@ type ThreadGroup struct {
 	// armed, so that tasks need not take Kernel.mu to find out.
 	cpuTimersArmed atomic.Bool
 
-	// cpu accumulates the time tasks that have exited spent running.
-	cpu time.Duration
+	// cpu accumulates the time the process's exited threads ran;
+	// childCPU the time of its reaped children (and theirs), as Linux
+	// counts RUSAGE_CHILDREN. Guarded by Kernel.mu.
+	cpu      time.Duration
+	childCPU time.Duration
 
 	// mm is the address space; it is replaced by exec and may be shared
 	// with a vfork child or parent.

@@ -10,7 +10,10 @@ import (
 
 func TestOutOfMemory(t *testing.T) {
 	e := newTestEnvSize(t, 32*pg)
-	a := e.mmap(t, 0x400000, 64*pg, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
+	// Two mappings of 24 pages each: one larger than memory would be
+	// refused (TestOvercommit).
+	a := e.mmap(t, 0x400000, 24*pg, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
+	e.mmap(t, a+24*pg, 24*pg, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
 	// The first 32 pages fit.
 	if n, err := e.mm.CopyOut(a, make([]byte, 32*pg)); n != 32*pg || err != nil {
 		t.Fatalf("CopyOut of what fits: %d, %v", n, err)
@@ -94,5 +97,38 @@ func TestPlacementFallback(t *testing.T) {
 	}
 	if _, err := e.mm.MMap(MMapOpts{Length: testMaxAddr - testMinAddr, Prot: rw, Flags: anonPriv}); err != unix.ENOMEM {
 		t.Fatalf("mapping that cannot fit: %v, want ENOMEM", err)
+	}
+}
+
+// TestOvercommit: a mapping that may need its own memory and is larger than
+// all of memory is refused at once, as Linux's heuristic overcommit does;
+// others are not, nor is one that fits although memory is in use.
+func TestOvercommit(t *testing.T) {
+	e := newTestEnvSize(t, 32*pg)
+	for _, c := range []struct {
+		prot  platform.Prot
+		flags int
+		pages uintptr
+		want  error
+	}{
+		{rw, unix.MAP_PRIVATE | unix.MAP_ANONYMOUS, 33, unix.ENOMEM},
+		{rw, unix.MAP_SHARED | unix.MAP_ANONYMOUS, 33, unix.ENOMEM},
+		{platform.ProtRead, unix.MAP_SHARED | unix.MAP_ANONYMOUS, 33, unix.ENOMEM},
+		{platform.ProtRead, unix.MAP_PRIVATE | unix.MAP_ANONYMOUS, 64, nil},
+		{0, unix.MAP_PRIVATE | unix.MAP_ANONYMOUS, 64, nil},
+		{rw, unix.MAP_PRIVATE | unix.MAP_ANONYMOUS, 32, nil},
+	} {
+		_, err := e.mm.MMap(MMapOpts{Length: c.pages * pg, Prot: c.prot, Flags: c.flags})
+		if err != c.want && !(c.want == nil && err == nil) {
+			t.Errorf("MMap(%d pages, prot %v, flags %#x): %v, want %v", c.pages, c.prot, c.flags, err, c.want)
+		}
+	}
+	// Growing a writable private mapping past memory is refused too.
+	a := e.mmap(t, 0, 16*pg, rw, unix.MAP_PRIVATE)
+	if _, err := e.mm.MRemap(a, 16*pg, 40*pg, unix.MREMAP_MAYMOVE, 0); err != unix.ENOMEM {
+		t.Errorf("MRemap past memory: %v, want ENOMEM", err)
+	}
+	if _, err := e.mm.MRemap(a, 16*pg, 30*pg, unix.MREMAP_MAYMOVE, 0); err != nil {
+		t.Errorf("MRemap within memory: %v", err)
 	}
 }

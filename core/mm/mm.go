@@ -212,6 +212,14 @@ func (mm *MemoryManager) ResidentSize() uintptr {
 	return n
 }
 
+// Released reports whether Release has run: the address space's memory
+// has gone back to the memory file.
+func (mm *MemoryManager) Released() bool {
+	mm.mu.RLock()
+	defer mm.mu.RUnlock()
+	return mm.released
+}
+
 // Release unmaps everything, drops every page reference (pages no other
 // owner holds return to the memory file), and releases the AddressSpace.
 // Calling it again does nothing.

@@ -105,6 +105,10 @@ func (mm *MemoryManager) MMap(opts MMapOpts) (_ uintptr, err error) {
 		}
 	}
 
+	if mm.overcommits(uint64(length), private, anonymous, prot) {
+		return 0, unix.ENOMEM
+	}
+
 	fixed := flags&(unix.MAP_FIXED|unix.MAP_FIXED_NOREPLACE) != 0
 	noReplace := flags&unix.MAP_FIXED_NOREPLACE != 0
 	addr := opts.Addr
@@ -367,4 +371,15 @@ func (mm *MemoryManager) findGap(lo, hi, length uintptr, topDown bool) (uintptr,
 func isErrno(err error) bool {
 	_, ok := err.(unix.Errno)
 	return ok
+}
+
+// overcommits reports whether a new mapping of length bytes asks for more
+// memory than the sandbox has, which Linux's default overcommit policy
+// (heuristic, vm.overcommit_memory=0) refuses with ENOMEM: a mapping that
+// may need its own memory (private and writable, or shared anonymous)
+// larger than all of memory. Smaller ones are allowed however full memory
+// is; running out is the fault handler's (and the OOM killer's) business.
+func (mm *MemoryManager) overcommits(length uint64, private, anonymous bool, prot platform.Prot) bool {
+	accountable := (private && prot&platform.ProtWrite != 0) || (anonymous && !private)
+	return accountable && length > mm.mf.Limit()
 }

@@ -97,6 +97,9 @@ func (mm *MemoryManager) MRemap(oldAddr, oldSize, newSize uintptr, flags int, ne
 	if err != nil {
 		return 0, err
 	}
+	if mm.overcommits(uint64(newSize), v.private, v.anonymous, v.prot) {
+		return 0, unix.ENOMEM
+	}
 	// Grow in place if the range ends its VMA and the space above is free.
 	if oldSize != 0 && !dontUnmap && oldAddr+oldSize == v.end &&
 		newSize <= mm.maxAddr-oldAddr && mm.rangeFree(v.end, oldAddr+newSize) {

@@ -161,7 +161,7 @@ func (mm *MemoryManager) PageCache() *PageCache { return PageCacheFor(mm.mf) }
 func newPageCache(mf *memfile.File) *PageCache {
 	return &PageCache{
 		mf:     weak.Make(mf),
-		limit:  min(maxUnusedCache, mf.MaxSize()/8),
+		limit:  min(maxUnusedCache, mf.Limit()/8),
 		index:  map[FileKey]*cacheEntry{},
 		unused: list.New(),
 	}
@@ -220,6 +220,17 @@ func (c *PageCache) Drop() {
 	for _, e := range c.index {
 		c.detachLocked(e)
 	}
+}
+
+// Reclaim frees every unused entry (files no mapping uses any more, kept
+// for the next exec) and returns how many bytes they held. The kernel calls
+// it when memory runs out, before it kills anything.
+func (c *PageCache) Reclaim() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	before := c.unusedBytes
+	c.evictLocked(0)
+	return before - c.unusedBytes
 }
 
 // PageCacheUsage is a snapshot of a PageCache's accounting.

@@ -39,9 +39,6 @@ type Options struct {
 	Environ []string
 	// Stdio are the host descriptors that become fds 0, 1 and 2.
 	Stdio [3]int
-	// MemoryLimit bounds the memory file (0: 64 GiB of address space,
-	// allocated as used).
-	MemoryLimit uint64
 }
 
 // Error is a failure to boot: the sandbox never ran.
@@ -65,9 +62,13 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 		return kernel.ExitStatus{}, bootErr("nothing to run: the process has no args")
 	}
 
+	cgLimits, err := cgroupLimits(sb)
+	if err != nil {
+		return kernel.ExitStatus{}, err
+	}
 	// The memory file outlives the platform, which may hold on to its
 	// descriptor (platform.StableFiles).
-	mf, err := memfile.New(memfile.Options{Name: "ward-memory", MaxSize: opts.MemoryLimit})
+	mf, err := memfile.New(memfile.Options{Name: "ward-memory", Limit: cgLimits.Memory})
 	if err != nil {
 		return kernel.ExitStatus{}, fmt.Errorf("memory file: %w", err)
 	}
@@ -90,6 +91,7 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 		Hostname: sb.Hostname,
 		Log:      opts.Log,
 		Strace:   opts.Strace,
+		Limits:   cgLimits,
 	})
 	if err != nil {
 		return kernel.ExitStatus{}, err

@@ -98,7 +98,7 @@ func sysSethostname(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 func sysSysinfo(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	k := t.Kernel()
 	u := k.MemoryFile().Usage()
-	total := k.MemoryFile().MaxSize()
+	total := k.MemoryFile().Limit()
 	si := linux.Sysinfo{
 		Uptime:   int64(time.Since(k.BootTime()).Seconds()) + 1,
 		TotalRAM: uint64(total),
@@ -190,7 +190,8 @@ func sysTimes(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	const hz = 100
 	ticks := func(d time.Duration) int64 { return int64(d / (time.Second / hz)) }
 	if a[0] != 0 {
-		tms := linux.Tms{Utime: ticks(t.CPUTime())}
+		tg := t.ThreadGroup()
+		tms := linux.Tms{Utime: ticks(groupCPU(tg)), CUtime: ticks(tg.Info().ChildrenCPU)}
 		if err := copyOut(t, a[0], &tms); err != nil {
 			return 0, err
 		}

@@ -34,6 +34,7 @@ func sysGetrusage(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		ru.Utime = linux.DurationToTimeval(groupCPU(t.ThreadGroup()))
 		ru.MaxRSS = maxRSS(t)
 	case unix.RUSAGE_CHILDREN:
+		ru.Utime = linux.DurationToTimeval(t.ThreadGroup().Info().ChildrenCPU)
 	default:
 		return 0, unix.EINVAL
 	}

@@ -42,9 +42,10 @@ func clockNow(t *kernel.Task, clock int32) (int64, error) {
 	return 0, unix.EINVAL
 }
 
-// processCPU is the running time of the caller's live threads.
+// processCPU is the running time of the caller's process: its live and
+// exited threads.
 func processCPU(t *kernel.Task) time.Duration {
-	return t.CPUTime()
+	return groupCPU(t.ThreadGroup())
 }
 
 func sysClockGettime(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {

@@ -116,7 +116,7 @@ func (fs *FS) meminfo() string {
 		return formatMeminfo(0, 0)
 	}
 	mf := k.MemoryFile()
-	return formatMeminfo(mf.MaxSize(), mf.Usage().Allocated)
+	return formatMeminfo(mf.Limit(), mf.Usage().Allocated)
 }
 
 // formatMeminfo formats /proc/meminfo from the total and used bytes, in

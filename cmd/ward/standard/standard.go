@@ -9,6 +9,9 @@ package standard
 
 import (
 	// The standard set. Subsystems are added here as they are implemented.
+	_ "github.com/seed-a9fb2a21/ward/cgroups/cpu"
+	_ "github.com/seed-a9fb2a21/ward/cgroups/memory"
+	_ "github.com/seed-a9fb2a21/ward/cgroups/pids"
 	_ "github.com/seed-a9fb2a21/ward/fs/dev"
 	_ "github.com/seed-a9fb2a21/ward/fs/hostfs"
 	_ "github.com/seed-a9fb2a21/ward/fs/overlay"

@@ -95,6 +95,12 @@ type Options struct {
 	// memory the file can ever hold. It is rounded up to a page. Zero means
 	// DefaultMaxSize.
 	MaxSize uint64
+
+	// Limit is the most memory the file may hold allocated at once (the
+	// sandbox's memory limit): an allocation that would pass it fails
+	// with ENOMEM. It is rounded down to a page. Zero, or a value above
+	// MaxSize, means MaxSize.
+	Limit uint64
 }
 
 // refSeg is an extent of allocated pages with the same reference count.
@@ -118,10 +124,11 @@ type Usage struct {
 
 // File is the kernel's memory file. All methods are safe for concurrent use.
 type File struct {
-	// fd, base and maxSize are immutable after New.
+	// fd, base, maxSize and limit are immutable after New.
 	fd      int
 	base    unsafe.Pointer
 	maxSize uint64
+	limit   uint64
 
 	mu sync.Mutex
 
@@ -175,6 +182,10 @@ func New(opts Options) (*File, error) {
 	if maxSize == 0 || maxSize > 1<<46 {
 		return nil, fmt.Errorf("memfile: max size %#x out of range", opts.MaxSize)
 	}
+	limit := opts.Limit &^ (PageSize - 1)
+	if limit == 0 || limit > maxSize {
+		limit = maxSize
+	}
 	fd, err := unix.MemfdCreate(name, unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("memfile: memfd_create: %w", err)
@@ -189,6 +200,7 @@ func New(opts Options) (*File, error) {
 		fd:      fd,
 		base:    addr,
 		maxSize: maxSize,
+		limit:   limit,
 		free:    btree.NewG(16, func(a, b Range) bool { return a.Start < b.Start }),
 		refs:    btree.NewG(16, func(a, b *refSeg) bool { return a.start < b.start }),
 		kick:    make(chan struct{}, 1),
@@ -204,6 +216,10 @@ func (f *File) FD() int { return f.fd }
 
 // MaxSize returns the size of the kernel's mapping of the file.
 func (f *File) MaxSize() uint64 { return f.maxSize }
+
+// Limit returns the most memory the file may hold allocated at once: the
+// sandbox's memory (/proc/meminfo's MemTotal).
+func (f *File) Limit() uint64 { return f.limit }
 
 // Slice returns the kernel's view of r.
 //
@@ -229,14 +245,15 @@ func (f *File) Usage() Usage {
 }
 
 // Allocate returns a new zero-filled range of length bytes with a reference
-// count of one. It returns unix.ENOMEM when the file is full.
+// count of one. It returns unix.ENOMEM when the file is full or the
+// allocation would pass the limit (Options.Limit).
 func (f *File) Allocate(length uint64) (Range, error) {
 	if length == 0 || length%PageSize != 0 {
 		panic(fmt.Sprintf("memfile: Allocate(%#x): length not a positive page multiple", length))
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.closed {
+	if f.closed || length > f.limit-f.allocated {
 		return Range{}, unix.ENOMEM
 	}
 
@@ -293,7 +310,7 @@ func (f *File) AllocateDirty(length uint64) (Range, error) {
 	}
 	f.mu.Lock()
 	for i, w := range f.warm {
-		if w.Length() < length || f.closed {
+		if w.Length() < length || f.closed || length > f.limit-f.allocated {
 			continue
 		}
 		out := Range{w.Start, w.Start + length}

@@ -305,3 +305,49 @@ func TestAllocateDirty(t *testing.T) {
 		t.Errorf("after freeing all: %+v", u)
 	}
 }
+
+// TestLimit: allocations past Options.Limit fail with ENOMEM although the
+// mapping has room, both fresh and dirty ones, and freeing makes room again.
+func TestLimit(t *testing.T) {
+	f, err := New(Options{MaxSize: 1 << 30, Limit: 8*PageSize + 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := f.Limit(); got != 8*PageSize {
+		t.Fatalf("Limit() = %#x, want %#x (rounded down to a page)", got, 8*PageSize)
+	}
+	a, err := f.Allocate(6 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Allocate(3 * PageSize); err != unix.ENOMEM {
+		t.Fatalf("Allocate past the limit: %v, want ENOMEM", err)
+	}
+	b, err := f.AllocateDirty(2 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.DecRef(Range{a.Start, a.Start + PageSize}) // one page goes warm
+	if _, err := f.AllocateDirty(2 * PageSize); err != unix.ENOMEM {
+		t.Fatalf("AllocateDirty past the limit: %v, want ENOMEM", err)
+	}
+	c, err := f.AllocateDirty(PageSize)
+	if err != nil {
+		t.Fatalf("AllocateDirty within the limit after a free: %v", err)
+	}
+	f.DecRef(Range{a.Start + PageSize, a.End})
+	f.DecRef(b)
+	f.DecRef(c)
+	if got := f.Usage().Allocated; got != 0 {
+		t.Fatalf("Allocated = %#x after freeing everything", got)
+	}
+	g, err := New(Options{MaxSize: 1 << 20, Limit: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if got := g.Limit(); got != 1<<20 {
+		t.Errorf("Limit() = %#x with a limit above MaxSize, want MaxSize", got)
+	}
+}

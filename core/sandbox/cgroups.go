@@ -1,0 +1,35 @@
+package sandbox
+
+import (
+	"github.com/seed-a9fb2a21/ward/core/cgroup"
+	"github.com/seed-a9fb2a21/ward/core/config"
+	"golang.org/x/sys/unix"
+)
+
+// cgroupLimits builds the config's cgroup controllers and returns the
+// limits they set together. Without a memory controller the sandbox's
+// memory is the host's: the memory file's limit is then the host's RAM, so
+// that a sandbox that would exhaust the host meets its own OOM killer first.
+func cgroupLimits(sb *config.Sandbox) (cgroup.Limits, error) {
+	var l cgroup.Limits
+	for _, s := range sb.Cgroups {
+		c, err := newSubsystem[cgroup.Controller](s)
+		if err != nil {
+			return cgroup.Limits{}, err
+		}
+		c.Apply(&l)
+	}
+	if l.Memory == 0 {
+		l.Memory = hostMemory()
+	}
+	return l, nil
+}
+
+// hostMemory returns the host's RAM in bytes, or 0 if it cannot tell.
+func hostMemory() uint64 {
+	var si unix.Sysinfo_t
+	if err := unix.Sysinfo(&si); err != nil {
+		return 0
+	}
+	return uint64(si.Totalram) * uint64(si.Unit)
+}

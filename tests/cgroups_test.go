@@ -43,7 +43,8 @@ process {
 // limit, a mapping larger than it fails with ENOMEM, and a python3 that
 // allocates without end is killed by the OOM killer (SIGKILL, status 137)
 // while the shell that started it carries on; the kernel says whom it
-// killed.
+// killed. tmpfs data counts too: filling /tmp stops at the limit with
+// ENOSPC, and removing the file gives the memory back.
 func TestMemoryLimitOOM(t *testing.T) {
 	needFile(t, "/usr/bin/python3")
 	needFile(t, "/bin/bash")
@@ -66,9 +67,14 @@ while True:
 '
 echo "hog status $?"
 /usr/bin/python3 -c 'print("after:", len(bytearray(64 << 20)) >> 20, "MiB")'
+dd if=/dev/zero of=/tmp/fill bs=1M count=200 2>/dev/null
+echo "dd status $?"
+rm /tmp/fill
+/usr/bin/python3 -c 'print("after rm:", len(bytearray(64 << 20)) >> 20, "MiB")'
 `
 	r := run(t, false, wardBinary(t), "run", "--config", cfg, "--", "/bin/bash", "-c", script)
-	want := "MemTotal:         131072 kB\n1 TiB mapping: 12\nhog status 137\nafter: 64 MiB\n"
+	want := "MemTotal:         131072 kB\n1 TiB mapping: 12\nhog status 137\nafter: 64 MiB\n" +
+		"dd status 1\nafter rm: 64 MiB\n"
 	if r.status != 0 || r.stdout != want {
 		t.Fatalf("status %d, stdout:\n%s\nwant:\n%s\nstderr:\n%s", r.status, r.stdout, want, r.stderr)
 	}

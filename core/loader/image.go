@@ -214,7 +214,10 @@ func alignUp(a, align uint64) uint64 { return (a + align - 1) &^ (align - 1) }
 func mapError(err error, format string, args ...any) error {
 	var e unix.Errno
 	if errors.As(err, &e) {
-		if e == unix.EEXIST {
+		// EEXIST: a segment overlaps another. EFAULT: writing into
+		// memory the loader has just mapped failed, which only running
+		// out of memory does. Both are ENOMEM to execve's caller.
+		if e == unix.EEXIST || e == unix.EFAULT {
 			e = unix.ENOMEM
 		}
 		return errnoError(e, format+" (%v)", append(args, err)...)

@@ -97,7 +97,7 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 		return kernel.ExitStatus{}, err
 	}
 
-	v, attach, err := buildVFS(sb)
+	v, attach, err := buildVFS(sb, mf)
 	if err != nil {
 		return kernel.ExitStatus{}, err
 	}
@@ -215,8 +215,9 @@ func newSubsystem[T any](s *config.Subsystem) (T, error) {
 // buildVFS creates the root filesystem and mounts the others on it in
 // declaration order. A missing mount point is created when the filesystem
 // below can create it (an overlay or tmpfs root), as a container runtime
-// does.
-func buildVFS(sb *config.Sandbox) (*vfs.VFS, []kernelAttacher, error) {
+// does. Filesystems that keep data in memory (tmpfs, the overlay's upper
+// layer) charge it to the memory file's limit.
+func buildVFS(sb *config.Sandbox, mf *memfile.File) (*vfs.VFS, []kernelAttacher, error) {
 	var attach []kernelAttacher
 	rootFS, err := newSubsystem[vfs.Filesystem](&sb.Root.Subsystem)
 	if err != nil {
@@ -224,6 +225,9 @@ func buildVFS(sb *config.Sandbox) (*vfs.VFS, []kernelAttacher, error) {
 	}
 	if a, ok := rootFS.(kernelAttacher); ok {
 		attach = append(attach, a)
+	}
+	if m, ok := rootFS.(vfs.MemoryAccounted); ok {
+		m.SetMemoryCharger(mf)
 	}
 	v, err := vfs.New(rootFS)
 	if err != nil {
@@ -236,6 +240,9 @@ func buildVFS(sb *config.Sandbox) (*vfs.VFS, []kernelAttacher, error) {
 		}
 		if a, ok := fs.(kernelAttacher); ok {
 			attach = append(attach, a)
+		}
+		if m, ok := fs.(vfs.MemoryAccounted); ok {
+			m.SetMemoryCharger(mf)
 		}
 		if _, err := v.StatAt(vfs.Root, v.Root(), m.Path, 0); errors.Is(err, unix.ENOENT) {
 			mkdirAll(v, m.Path)

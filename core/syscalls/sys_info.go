@@ -100,11 +100,12 @@ func sysSysinfo(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	u := k.MemoryFile().Usage()
 	total := k.MemoryFile().Limit()
 	si := linux.Sysinfo{
-		Uptime:   int64(time.Since(k.BootTime()).Seconds()) + 1,
-		TotalRAM: uint64(total),
-		FreeRAM:  uint64(total) - uint64(u.Allocated),
-		Procs:    uint16(k.NumTasks()),
-		MemUnit:  1,
+		Uptime:    int64(time.Since(k.BootTime()).Seconds()) + 1,
+		TotalRAM:  uint64(total),
+		FreeRAM:   uint64(total) - uint64(u.Allocated+u.Charged),
+		SharedRAM: u.Charged,
+		Procs:     uint16(k.NumTasks()),
+		MemUnit:   1,
 	}
 	return 0, copyOut(t, a[0], &si)
 }

@@ -158,6 +158,10 @@ func NewWithLower(lower vfs.Filesystem, size uint64) (*FS, error) {
 // Root implements vfs.Filesystem.
 func (fs *FS) Root() (vfs.Inode, error) { return fs.root, nil }
 
+// SetMemoryCharger implements vfs.MemoryAccounted: the upper layer's data
+// is the sandbox's memory.
+func (fs *FS) SetMemoryCharger(c vfs.MemoryCharger) { fs.upper.SetMemoryCharger(c) }
+
 // Statfs implements vfs.Filesystem: the upper layer's capacity.
 func (fs *FS) Statfs() (vfs.Statfs, error) {
 	st, err := fs.upper.Statfs()

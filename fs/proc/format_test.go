@@ -111,7 +111,7 @@ func TestFormatSystemFiles(t *testing.T) {
 	if got := formatLoadavg(1, 7, 42); got != "0.00 0.00 0.00 1/7 42\n" {
 		t.Errorf("loadavg = %q", got)
 	}
-	mem := formatMeminfo(1<<30, 256<<20)
+	mem := formatMeminfo(1<<30, 256<<20, 0)
 	for _, want := range []string{"MemTotal:        1048576 kB\n", "MemFree:          786432 kB\n", "SwapTotal:             0 kB\n"} {
 		if !strings.Contains(mem, want) {
 			t.Errorf("meminfo lacks %q:\n%s", want, mem)

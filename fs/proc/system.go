@@ -113,15 +113,17 @@ func formatLoadavg(running, total int, lastPID int32) string {
 func (fs *FS) meminfo() string {
 	k := fs.kernel()
 	if k == nil {
-		return formatMeminfo(0, 0)
+		return formatMeminfo(0, 0, 0)
 	}
 	mf := k.MemoryFile()
-	return formatMeminfo(mf.Limit(), mf.Usage().Allocated)
+	u := mf.Usage()
+	return formatMeminfo(mf.Limit(), u.Allocated+u.Charged, u.Charged)
 }
 
-// formatMeminfo formats /proc/meminfo from the total and used bytes, in
-// Linux's layout (the label padded to 16 columns, the value to 8, in kB).
-func formatMeminfo(total, used uint64) string {
+// formatMeminfo formats /proc/meminfo from the total and used bytes, and
+// the part of used that is tmpfs data (shmem), in Linux's layout (the label
+// padded to 16 columns, the value to 8, in kB).
+func formatMeminfo(total, used, shmem uint64) string {
 	if used > total {
 		used = total
 	}
@@ -142,9 +144,9 @@ func formatMeminfo(total, used uint64) string {
 	kb("SwapFree", 0)
 	kb("Dirty", 0)
 	kb("Writeback", 0)
-	kb("AnonPages", used)
+	kb("AnonPages", used-min(shmem, used))
 	kb("Mapped", 0)
-	kb("Shmem", 0)
+	kb("Shmem", shmem)
 	kb("Slab", 0)
 	kb("SReclaimable", 0)
 	kb("SUnreclaim", 0)

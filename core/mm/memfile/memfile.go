@@ -120,6 +120,10 @@ type Usage struct {
 	// HighWater is the end of the highest allocation ever not yet freed at
 	// the top; everything above it is free.
 	HighWater uint64
+
+	// Charged is memory held outside the file that counts against the
+	// limit (tmpfs data; see Charge).
+	Charged uint64
 }
 
 // File is the kernel's memory file. All methods are safe for concurrent use.
@@ -150,6 +154,10 @@ type File struct {
 	// allocated is the number of bytes with a non-zero count. Protected by
 	// mu.
 	allocated uint64
+
+	// charged is memory held outside the file that counts against the
+	// limit (Charge). allocated+charged <= limit. Protected by mu.
+	charged uint64
 
 	// pending holds freed ranges whose holes are not punched yet; they
 	// are neither allocated nor free. Protected by mu.
@@ -221,6 +229,30 @@ func (f *File) MaxSize() uint64 { return f.maxSize }
 // sandbox's memory (/proc/meminfo's MemTotal).
 func (f *File) Limit() uint64 { return f.limit }
 
+// Charge takes n bytes from the limit for memory the sandbox holds outside
+// the file (tmpfs data in Ward's own memory), so that the limit covers all
+// of the sandbox's memory. It returns false, taking nothing, when fewer
+// than n bytes are left. It implements core/vfs.MemoryCharger.
+func (f *File) Charge(n uint64) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n > f.limit-f.allocated-f.charged {
+		return false
+	}
+	f.charged += n
+	return true
+}
+
+// Uncharge gives back n bytes that Charge took.
+func (f *File) Uncharge(n uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n > f.charged {
+		panic(fmt.Sprintf("memfile: Uncharge(%d) with %d charged", n, f.charged))
+	}
+	f.charged -= n
+}
+
 // Slice returns the kernel's view of r.
 //
 // Preconditions: r is well-formed and the caller holds a reference on every
@@ -241,7 +273,7 @@ func (f *File) Usage() Usage {
 	defer f.mu.Unlock()
 	f.coolWarmLocked()
 	f.punchPendingLocked()
-	return Usage{Allocated: f.allocated, FileSize: f.size, HighWater: f.hwm}
+	return Usage{Allocated: f.allocated, FileSize: f.size, HighWater: f.hwm, Charged: f.charged}
 }
 
 // Allocate returns a new zero-filled range of length bytes with a reference
@@ -253,7 +285,7 @@ func (f *File) Allocate(length uint64) (Range, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.closed || length > f.limit-f.allocated {
+	if f.closed || length > f.limit-f.allocated-f.charged {
 		return Range{}, unix.ENOMEM
 	}
 
@@ -310,7 +342,7 @@ func (f *File) AllocateDirty(length uint64) (Range, error) {
 	}
 	f.mu.Lock()
 	for i, w := range f.warm {
-		if w.Length() < length || f.closed || length > f.limit-f.allocated {
+		if w.Length() < length || f.closed || length > f.limit-f.allocated-f.charged {
 			continue
 		}
 		out := Range{w.Start, w.Start + length}

@@ -351,3 +351,35 @@ func TestLimit(t *testing.T) {
 		t.Errorf("Limit() = %#x with a limit above MaxSize, want MaxSize", got)
 	}
 }
+
+// TestCharge: memory charged from outside the file shares the limit with
+// allocations.
+func TestCharge(t *testing.T) {
+	f, err := New(Options{MaxSize: 1 << 30, Limit: 8 * PageSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if !f.Charge(5 * PageSize) {
+		t.Fatal("Charge within the limit failed")
+	}
+	if _, err := f.Allocate(4 * PageSize); err != unix.ENOMEM {
+		t.Fatalf("Allocate past limit-charged: %v, want ENOMEM", err)
+	}
+	r, err := f.Allocate(3 * PageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Charge(1) {
+		t.Error("Charge past the limit succeeded")
+	}
+	if u := f.Usage(); u.Charged != 5*PageSize || u.Allocated != 3*PageSize {
+		t.Errorf("usage %+v", u)
+	}
+	f.Uncharge(5 * PageSize)
+	f.DecRef(r)
+	if !f.Charge(8 * PageSize) {
+		t.Error("Charge of the whole limit failed once all was given back")
+	}
+	f.Uncharge(8 * PageSize)
+}

@@ -27,7 +27,7 @@ func (in *inode) truncateLocked(size int64) error {
 		for i := nb; i < len(in.blocks); i++ {
 			if in.blocks[i] != nil {
 				in.blocks[i] = nil
-				in.fs.used -= blockSize
+				in.fs.unchargeLocked(blockSize)
 			}
 		}
 		if nb < len(in.blocks) {
@@ -84,11 +84,10 @@ func (in *inode) writeLocked(src []byte, off int64) (int, error) {
 			in.blocks = append(in.blocks, nil)
 		}
 		if in.blocks[bi] == nil {
-			if in.fs.limit != 0 && in.fs.used+blockSize > in.fs.limit {
+			if !in.fs.chargeLocked(blockSize) {
 				break
 			}
 			in.blocks[bi] = new(block)
-			in.fs.used += blockSize
 		}
 		copy(in.blocks[bi][bo:], src[n:n+chunk])
 		n += chunk

@@ -47,7 +47,7 @@ func (in *inode) allocateLocked(off, end int64) error {
 			need += blockSize
 		}
 	}
-	if in.fs.limit != 0 && in.fs.used+need > in.fs.limit {
+	if !in.fs.chargeLocked(need) {
 		return unix.ENOSPC
 	}
 	for int(last) > len(in.blocks) {
@@ -56,7 +56,6 @@ func (in *inode) allocateLocked(off, end int64) error {
 	for bi := first; bi < last; bi++ {
 		if in.blocks[bi] == nil {
 			in.blocks[bi] = new(block)
-			in.fs.used += blockSize
 		}
 	}
 	return nil
@@ -76,7 +75,7 @@ func (in *inode) zeroLocked(off, end int64, free bool) {
 		if b := in.blocks[bi]; b != nil {
 			if free && n == blockSize {
 				in.blocks[bi] = nil
-				in.fs.used -= blockSize
+				in.fs.unchargeLocked(blockSize)
 			} else {
 				clear(b[bo : bo+n])
 			}

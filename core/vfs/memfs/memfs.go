@@ -12,7 +12,12 @@
 // # Capacity
 //
 // Options.Size bounds the bytes of data blocks; a write that needs a block
-// beyond it writes what fits and fails with ENOSPC if nothing fits.
+// beyond it writes what fits and fails with ENOSPC if nothing fits. Data
+// blocks are the sandbox's memory too: once the sandbox hands the FS its
+// memory charger (SetMemoryCharger), every block is charged against the
+// sandbox's memory limit, and a block the limit cannot cover is ENOSPC in
+// the same way (Linux would have its OOM killer free memory; here the
+// writer is told the space is gone).
 // Metadata (inodes, names, symlink targets) is not counted, as on Linux's
 // tmpfs, which limits it through the inode count instead.
 //
@@ -56,6 +61,10 @@ type FS struct {
 	// used is the bytes of allocated data blocks. Protected by mu.
 	used uint64
 
+	// charger, if set, is charged for every data block. Set once at
+	// boot, before the FS is shared; read with mu held.
+	charger vfs.MemoryCharger
+
 	// nextIno is the next inode number. Protected by mu.
 	nextIno uint64
 
@@ -93,6 +102,44 @@ func (fs *FS) Statfs() (vfs.Statfs, error) {
 		Type: TmpfsMagic, Bsize: blockSize, Blocks: blocks, Bfree: free, Bavail: free,
 		Files: 1 << 20, Ffree: 1<<20 - min(fs.inodes, 1<<20), Namelen: vfs.NameMax, Frsize: blockSize,
 	}, nil
+}
+
+// SetMemoryCharger implements vfs.MemoryAccounted.
+//
+// Preconditions: the FS holds no file data yet (it is called at boot) and
+// has no charger.
+func (fs *FS) SetMemoryCharger(c vfs.MemoryCharger) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if fs.used != 0 || fs.charger != nil {
+		panic("memfs: SetMemoryCharger on a filesystem that already holds data")
+	}
+	fs.charger = c
+}
+
+// chargeLocked takes n bytes of data blocks from the filesystem's
+// capacity and the sandbox's memory, or returns false taking nothing.
+//
+// Preconditions: fs.mu is held.
+func (fs *FS) chargeLocked(n uint64) bool {
+	if fs.limit != 0 && fs.used+n > fs.limit {
+		return false
+	}
+	if fs.charger != nil && !fs.charger.Charge(n) {
+		return false
+	}
+	fs.used += n
+	return true
+}
+
+// unchargeLocked gives back n bytes of data blocks.
+//
+// Preconditions: fs.mu is held.
+func (fs *FS) unchargeLocked(n uint64) {
+	fs.used -= n
+	if fs.charger != nil {
+		fs.charger.Uncharge(n)
+	}
 }
 
 // Used returns the bytes of file data held.

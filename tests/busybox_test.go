@@ -213,4 +213,23 @@ func TestStdoutRedirectedToFile(t *testing.T) {
 	if string(got) != "one\ntwo\nthree\nfour\n" {
 		t.Errorf("file holds %q, want one two three four, a line each", got)
 	}
+
+	// GNU cat copies with copy_file_range, which must write at the shared
+	// offset too, and read a redirected stdin from its offset.
+	if _, err := os.Stat("/bin/cat"); err != nil {
+		return
+	}
+	in := filepath.Join(t.TempDir(), "in")
+	if err := os.WriteFile(in, []byte("abc\ndef\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	script = `"$WARD" run -- /bin/bash -c 'echo first; read x; echo "read $x"; /bin/cat; /bin/cat /etc/hostname' < "$IN" > "$OUT"`
+	cmd = exec.Command("/bin/sh", "-c", script)
+	cmd.Env = append(os.Environ(), "OUT="+out, "IN="+in, "WARD="+wardBinary(t))
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, b)
+	}
+	if got, _ := os.ReadFile(out); !strings.HasPrefix(string(got), "first\nread abc\ndef\n") || strings.Count(string(got), "\n") != 4 {
+		t.Errorf("file holds %q, want first, read abc, def and the hostname", got)
+	}
 }

@@ -143,9 +143,7 @@ func Transfer(b Blocker, in, out *FileDescription, count int64, opts TransferOpt
 			inPos = *opts.InOff
 			n, err = in.impl.Read(bIn, chunk, inPos)
 		default:
-			in.mu.Lock()
-			inPos = in.off
-			in.mu.Unlock()
+			inPos = in.currentOffset()
 			n, err = in.impl.Read(bIn, chunk, inPos)
 		}
 		if err != nil || n == 0 {
@@ -174,9 +172,7 @@ func Transfer(b Blocker, in, out *FileDescription, count int64, opts TransferOpt
 			case opts.InOff != nil:
 				*opts.InOff += int64(w)
 			default:
-				in.mu.Lock()
-				in.off = inPos + int64(w)
-				in.mu.Unlock()
+				in.setOffset(inPos + int64(w))
 			}
 			done += int64(w)
 		}
@@ -208,6 +204,9 @@ func Transfer(b Blocker, in, out *FileDescription, count int64, opts TransferOpt
 func (fd *FileDescription) writeAtOffset(b Blocker, src []byte) (int, error) {
 	fd.mu.Lock()
 	defer fd.mu.Unlock()
+	if o, ok := fd.impl.(OffsetOwner); ok {
+		return o.WriteCurrent(b, src)
+	}
 	if fd.flags.Load()&unix.O_APPEND != 0 {
 		n, err := fd.impl.Write(b, src, -1)
 		if st, serr := fd.impl.Stat(); serr == nil {
@@ -218,6 +217,29 @@ func (fd *FileDescription) writeAtOffset(b Blocker, src []byte) (int, error) {
 	n, err := fd.impl.Write(b, src, fd.off)
 	fd.off += int64(n)
 	return n, err
+}
+
+// currentOffset returns the file offset, wherever it is kept (see
+// OffsetOwner).
+func (fd *FileDescription) currentOffset() int64 {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	if o, ok := fd.impl.(OffsetOwner); ok {
+		off, _ := o.SeekCurrent(0, unix.SEEK_CUR)
+		return off
+	}
+	return fd.off
+}
+
+// setOffset sets the file offset, wherever it is kept.
+func (fd *FileDescription) setOffset(off int64) {
+	fd.mu.Lock()
+	defer fd.mu.Unlock()
+	if o, ok := fd.impl.(OffsetOwner); ok {
+		o.SeekCurrent(off, unix.SEEK_SET)
+		return
+	}
+	fd.off = off
 }
 
 // Readable and Writable report whether fd was opened for reading and for

@@ -32,8 +32,8 @@
 // segments are private mappings of the file through core/mm's page cache
 // rather than copies, so the C library's pages are read once per sandbox.
 //
-// There is no vDSO yet; the kernel may pass AT_SYSINFO_EHDR in
-// Args.ExtraAuxv once it maps one.
+// The loader maps no vDSO: the kernel passes the platform's (if it has
+// one) as AT_SYSINFO_EHDR in Args.ExtraAuxv.
 //
 // The loader holds no locks and keeps no state between calls.
 package loader

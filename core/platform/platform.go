@@ -201,3 +201,20 @@ type Context interface {
 	// Release frees the context's host resources.
 	Release()
 }
+
+// VDSOProvider is a Platform whose address spaces all have a vDSO (code
+// that reads the clocks without a system call) mapped at the same place,
+// above MaxUserAddress, where the kernel's memory manager never maps. The
+// kernel passes the address to programs as AT_SYSINFO_EHDR.
+type VDSOProvider interface {
+	// VDSO returns the address of the vDSO's ELF image and every region
+	// of the vDSO block (for /proc/[pid]/maps), or 0 and nil if there is
+	// none.
+	VDSO() (uintptr, []VDSORegion)
+}
+
+// VDSORegion is one mapping of a vDSO block.
+type VDSORegion struct {
+	Name       string // "[vvar]", "[vdso]", ...
+	Start, End uintptr
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/seed-a9fb2a21/ward/core/abi/linux"
 	"github.com/seed-a9fb2a21/ward/core/kernel"
 	"github.com/seed-a9fb2a21/ward/core/loader"
+	"github.com/seed-a9fb2a21/ward/core/platform"
 	"github.com/seed-a9fb2a21/ward/core/vfs"
 	"golang.org/x/sys/unix"
 )
@@ -107,6 +108,14 @@ func Load(t *kernel.Task, at vfs.Location, path string, argv, envv []string, noF
 	}
 	c := t.Credentials()
 	stackLimit := t.ThreadGroup().Limit(unix.RLIMIT_STACK).Cur
+	// The platform's vDSO, if it maps one in every address space, is
+	// the program's: clock reads then cost no system call.
+	var extra []linux.AuxEntry
+	if vp, ok := t.Kernel().Platform().(platform.VDSOProvider); ok {
+		if addr, _ := vp.VDSO(); addr != 0 {
+			extra = append(extra, linux.AuxEntry{Key: linux.AT_SYSINFO_EHDR, Value: uint64(addr)})
+		}
+	}
 	img, err := loader.Exec(m, open, loader.Args{
 		Argv:       argv,
 		Envv:       envv,
@@ -114,6 +123,7 @@ func Load(t *kernel.Task, at vfs.Location, path string, argv, envv []string, noF
 		Creds:      loader.Credentials{UID: c.RealUID, EUID: c.EffectiveUID, GID: c.RealGID, EGID: c.EffectiveGID},
 		StackLimit: stackLimit,
 		Randomize:  true,
+		ExtraAuxv:  extra,
 	})
 	if err != nil {
 		m.Release()

@@ -1,6 +1,7 @@
 package syscalls
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/seed-a9fb2a21/ward/core/abi/linux"
@@ -28,18 +29,32 @@ func init() {
 }
 
 // clockNow reads one of the clocks a process can ask for.
+//
+// The wall-clock and elapsed-time clocks are the host's. Programs read them
+// through the vDSO as well as through clock_gettime(2), and the vDSO is the
+// host's (platform.VDSOProvider), so the system call must give the same
+// times; CLOCK_MONOTONIC and CLOCK_BOOTTIME therefore count from the host's
+// boot, not the sandbox's (/proc/uptime is the sandbox's).
 func clockNow(t *kernel.Task, clock int32) (int64, error) {
 	switch clock {
-	case unix.CLOCK_REALTIME, unix.CLOCK_REALTIME_COARSE:
-		return time.Now().UnixNano(), nil
-	case unix.CLOCK_MONOTONIC, unix.CLOCK_MONOTONIC_COARSE, unix.CLOCK_MONOTONIC_RAW, unix.CLOCK_BOOTTIME:
-		return int64(time.Since(t.Kernel().BootTime())) + int64(time.Second), nil
+	case unix.CLOCK_REALTIME, unix.CLOCK_REALTIME_COARSE, unix.CLOCK_MONOTONIC, unix.CLOCK_MONOTONIC_COARSE,
+		unix.CLOCK_MONOTONIC_RAW, unix.CLOCK_BOOTTIME:
+		return hostClock(clock), nil
 	case unix.CLOCK_PROCESS_CPUTIME_ID:
 		return int64(processCPU(t)), nil
 	case unix.CLOCK_THREAD_CPUTIME_ID:
 		return int64(t.CPUTime()), nil
 	}
 	return 0, unix.EINVAL
+}
+
+// hostClock reads the host's clock id, one that always exists.
+func hostClock(id int32) int64 {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(id, &ts); err != nil {
+		panic(fmt.Sprintf("clock_gettime(%d) on the host: %v", id, err))
+	}
+	return ts.Nano()
 }
 
 // processCPU is the running time of the caller's process: its live and

@@ -24,15 +24,12 @@ const (
 )
 
 // timerClock returns a reader of one of the clocks timers may use:
-// CLOCK_REALTIME, CLOCK_MONOTONIC and CLOCK_BOOTTIME (the sandbox never
-// suspends, so the last two agree), as clock_gettime reads them.
+// CLOCK_REALTIME, CLOCK_MONOTONIC and CLOCK_BOOTTIME, as clock_gettime
+// reads them (clockNow).
 func timerClock(t *kernel.Task, clock int32) (vfs.Clock, error) {
 	switch clock {
-	case unix.CLOCK_REALTIME:
-		return func() int64 { return time.Now().UnixNano() }, nil
-	case unix.CLOCK_MONOTONIC, unix.CLOCK_BOOTTIME:
-		boot := t.Kernel().BootTime()
-		return func() int64 { return int64(time.Since(boot)) + int64(time.Second) }, nil
+	case unix.CLOCK_REALTIME, unix.CLOCK_MONOTONIC, unix.CLOCK_BOOTTIME:
+		return func() int64 { return hostClock(clock) }, nil
 	}
 	return nil, unix.EINVAL
 }

@@ -56,5 +56,19 @@ func (d *pidDir) maps() ([]byte, error) {
 	for _, v := range m.VMAs() {
 		b.WriteString(formatMapsLine(v))
 	}
+	// The platform's vDSO block lies above every VMA, outside what the
+	// memory manager maps.
+	if k := d.fs.kernel(); k != nil {
+		if vp, ok := k.Platform().(platform.VDSOProvider); ok {
+			_, regions := vp.VDSO()
+			for _, r := range regions {
+				prot := platform.ProtRead
+				if r.Name == "[vdso]" {
+					prot |= platform.ProtExec
+				}
+				b.WriteString(formatMapsLine(mm.VMA{Start: r.Start, End: r.End, Prot: prot, Name: r.Name}))
+			}
+		}
+	}
 	return []byte(b.String()), nil
 }

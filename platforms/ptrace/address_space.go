@@ -155,8 +155,8 @@ func checkRange(addr, length uintptr) error {
 		return fmt.Errorf("ptrace: range [%#x, +%#x) is not page-aligned", addr, length)
 	case length == 0:
 		return fmt.Errorf("ptrace: empty range at %#x", addr)
-	case addr < minUserAddress || addr > stubStart || length > stubStart-addr:
-		return fmt.Errorf("ptrace: range [%#x, +%#x) is outside the user range [%#x, %#x)", addr, length, minUserAddress, stubStart)
+	case addr < minUserAddress || addr > maxUserAddress || length > maxUserAddress-addr:
+		return fmt.Errorf("ptrace: range [%#x, +%#x) is outside the user range [%#x, %#x)", addr, length, minUserAddress, maxUserAddress)
 	}
 	return nil
 }

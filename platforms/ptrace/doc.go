@@ -17,13 +17,15 @@
 // It is put in its own session (no terminal signals reach it) and gets
 // PR_SET_PDEATHSIG SIGKILL and PTRACE_O_EXITKILL, so a stub never outlives
 // Ward. Before the stub is used, injected system calls give it a scratch
-// page, unmap everything exec gave it (stack, vDSO, vvar) and close every
+// page, move the host's vDSO and vvar to their fixed place (vdso.go), unmap
+// everything else exec gave it (the stack) and close every
 // descriptor but its socket (below; stub_prepare.go). Stubs started this way
 // are rare: the pool forks new stubs from such a prepared template stub
 // (stub_fork.go). The stub's memory is then:
 //
 //	0x0000_0000_0000 .. 0x0000_0001_0000   never mapped
-//	0x0000_0001_0000 .. 0x7fff_ffff_0000   application [MinUserAddress, MaxUserAddress)
+//	0x0000_0001_0000 .. 0x7fff_ffef_0000   application [MinUserAddress, MaxUserAddress)
+//	0x7fff_ffef_0000 .. 0x7fff_ffff_0000   host vDSO and vvar, then nothing
 //	0x7fff_ffff_0000 .. 0x7fff_ffff_1000   stub code, r-x (ELF header, then code at +0x100)
 //	0x7fff_ffff_1000 .. 0x7fff_ffff_2000   stub scratch, rw- (injected recvmsg arguments)
 //	0x7fff_ffff_2000 .. 0x7fff_ffff_f000   never mapped

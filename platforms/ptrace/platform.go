@@ -214,9 +214,9 @@ func (p *Platform) NewContext() (platform.Context, error) {
 // MinUserAddress implements platform.Platform.MinUserAddress.
 func (p *Platform) MinUserAddress() uintptr { return minUserAddress }
 
-// MaxUserAddress implements platform.Platform.MaxUserAddress: the stub's
-// pages begin there.
-func (p *Platform) MaxUserAddress() uintptr { return stubStart }
+// MaxUserAddress implements platform.Platform.MaxUserAddress: the host's
+// vDSO block (vdso.go) and then the stub's pages are above it.
+func (p *Platform) MaxUserAddress() uintptr { return maxUserAddress }
 
 // Close implements platform.Platform.Close: every address space still alive
 // and every pooled stub is released, Close waits until every stub has been

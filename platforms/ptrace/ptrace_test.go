@@ -282,7 +282,7 @@ func TestRegistered(t *testing.T) {
 	if !ok {
 		t.Fatalf("New returned %T, not a platform.Platform", v)
 	}
-	if p.MinUserAddress() != 0x10000 || p.MaxUserAddress() != 0x7fff_ffff_0000 {
+	if p.MinUserAddress() != 0x10000 || p.MaxUserAddress() != 0x7fff_ffef_0000 {
 		t.Errorf("user range [%#x, %#x)", p.MinUserAddress(), p.MaxUserAddress())
 	}
 	if err := p.Close(); err != nil {
@@ -290,10 +290,28 @@ func TestRegistered(t *testing.T) {
 	}
 }
 
-// TestStubLayout checks that a stub holds nothing but its own two pages, and
-// then exactly what MapFile maps.
+// TestStubLayout checks that a stub holds nothing but the host's vDSO block
+// at its place and its own two pages, and then exactly what MapFile maps.
 func TestStubLayout(t *testing.T) {
 	p := newPlatform(t)
+	vdso := ""
+	if addr, regions := p.VDSO(); addr != 0 {
+		if regions[0].Start != 0x7fff_ffef_0000 {
+			t.Errorf("vDSO block at %#x", regions[0].Start)
+		}
+		for _, r := range regions {
+			perm := "r--p"
+			if r.Name == "[vdso]" {
+				perm = "r-xp"
+				if addr != r.Start {
+					t.Errorf("vDSO ELF at %#x, [vdso] at %#x", addr, r.Start)
+				}
+			}
+			vdso += fmt.Sprintf("%x-%x %s ", r.Start, r.End, perm)
+		}
+	} else {
+		t.Log("the host has no vDSO block that fits")
+	}
 	mem := newAppMem(t)
 	as, err := p.NewAddressSpace()
 	if err != nil {
@@ -319,7 +337,7 @@ func TestStubLayout(t *testing.T) {
 		}
 		return ranges
 	}
-	want := "[7fffffff0000-7fffffff1000 r-xp 7fffffff1000-7fffffff2000 rw-p]"
+	want := "[" + vdso + "7fffffff0000-7fffffff1000 r-xp 7fffffff1000-7fffffff2000 rw-p]"
 	if got := fmt.Sprint(maps()); got != want {
 		t.Errorf("fresh stub maps %s, want %s", got, want)
 	}
@@ -327,7 +345,7 @@ func TestStubLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	applyQueued(t, as)
-	want = "[00400000-00402000 r--s 7fffffff0000-7fffffff1000 r-xp 7fffffff1000-7fffffff2000 rw-p]"
+	want = "[00400000-00402000 r--s " + vdso + "7fffffff0000-7fffffff1000 r-xp 7fffffff1000-7fffffff2000 rw-p]"
 	if got := fmt.Sprint(maps()); got != want {
 		t.Errorf("after MapFile, stub maps %s, want %s", got, want)
 	}
@@ -337,7 +355,7 @@ func TestStubLayout(t *testing.T) {
 	if err := as.Unmap(codeAddr+pageSize, pageSize); err != nil {
 		t.Fatal(err)
 	}
-	want = "[7fffffff0000-7fffffff1000 r-xp 7fffffff1000-7fffffff2000 rw-p]"
+	want = "[" + vdso + "7fffffff0000-7fffffff1000 r-xp 7fffffff1000-7fffffff2000 rw-p]"
 	if got := fmt.Sprint(maps()); got != want {
 		t.Errorf("after Unmap, stub maps %s, want %s", got, want)
 	}

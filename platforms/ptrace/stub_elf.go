@@ -9,20 +9,25 @@ import "encoding/binary"
 // MapFile inside [MinUserAddress, MaxUserAddress).
 //
 //	0x0000_0000_0000 .. 0x0000_0001_0000   never mapped (below MinUserAddress)
-//	0x0000_0001_0000 .. 0x7fff_ffff_0000   application: [MinUserAddress, MaxUserAddress)
+//	0x0000_0001_0000 .. 0x7fff_ffef_0000   application: [MinUserAddress, MaxUserAddress)
+//	0x7fff_ffef_0000 .. 0x7fff_ffff_0000   the host's vDSO and vvar, moved here (vdso.go)
 //	0x7fff_ffff_0000 .. 0x7fff_ffff_1000   stub code page, r-x, from the stub ELF image
 //	0x7fff_ffff_1000 .. 0x7fff_ffff_2000   stub scratch page, rw-, anonymous private (mmap injected)
 //	0x7fff_ffff_2000 .. 0x7fff_ffff_f000   never mapped (the top of the x86-64 user half)
 //
-// The stack, vDSO and vvar that exec gave the stub are unmapped when it
-// starts (see startStub).
+// The stack that exec gave the stub is unmapped when it starts, and its
+// vDSO and vvar are moved (see prepare).
 const (
 	// minUserAddress is the lowest application address (the usual
 	// vm.mmap_min_addr).
 	minUserAddress = 0x1_0000
 
-	// stubStart is the stub's code page and also MaxUserAddress.
+	// stubStart is the stub's code page.
 	stubStart = 0x7fff_ffff_0000
+
+	// maxUserAddress is the end of the application's range: the host's
+	// vDSO block starts there (vdso.go).
+	maxUserAddress = vdsoBase
 
 	// stubScratch is a read-write page for the arguments of injected
 	// system calls that take pointers (recvmsg, prctl, seccomp).

@@ -18,7 +18,7 @@ const (
 
 // prepare turns a stub that exec just started into a clean one: it gives it
 // its scratch page, takes away everything exec gave it besides its code
-// (stack, vDSO, vvar), names it (the exec through /proc/self/fd/N named it
+// (stack; the vDSO and vvar move to vdsoBase, see vdso.go), names it (the exec through /proc/self/fd/N named it
 // "N"), installs the seccomp filter (stub_seccomp.go) and closes any
 // descriptor that leaked into it through a missing O_CLOEXEC in Ward (fd
 // 0, the socket, stays). After the scratch page exists, all of it is one
@@ -37,14 +37,20 @@ func (s *stub) prepare() error {
 	if err := writeScratch(s.pid, s.pid, 0, data); err != nil {
 		return err
 	}
-	calls := []call{
-		{nr: unix.SYS_MUNMAP, args: [6]uintptr{0, stubStart}},
+	// The vDSO block moves to its place (vdso.go) before the rest of
+	// what exec mapped goes.
+	calls, err := vdsoCalls(int(s.pid))
+	if err != nil {
+		return err
+	}
+	calls = append(calls, []call{
+		{nr: unix.SYS_MUNMAP, args: [6]uintptr{0, vdsoBase}},
 		{nr: unix.SYS_MUNMAP, args: [6]uintptr{stubEnd, taskSize - stubEnd}},
 		{nr: unix.SYS_PRCTL, args: [6]uintptr{unix.PR_SET_NAME, stubScratch + scratchName}},
 		{nr: unix.SYS_PRCTL, args: [6]uintptr{unix.PR_SET_NO_NEW_PRIVS, 1}},
 		{nr: unix.SYS_SECCOMP, args: [6]uintptr{unix.SECCOMP_SET_MODE_FILTER, 0, stubScratch + scratchFilter}},
 		{nr: unix.SYS_CLOSE_RANGE, args: [6]uintptr{1, ^uintptr(0) >> 32, 0}},
-	}
+	}...)
 	for len(calls) > 0 {
 		err := s.batch(calls)
 		var be *batchError

@@ -69,7 +69,7 @@ func (a *addressSpace) Succeed(oldAS platform.AddressSpace) bool {
 	fresh := a.stub
 	a.stub, old.stub = old.stub, nil
 	a.fds, old.fds = old.fds, nil
-	a.pending = append([]op{{unmap: true, addr: minUserAddress, length: stubStart - minUserAddress}}, a.pending...)
+	a.pending = append([]op{{unmap: true, addr: minUserAddress, length: maxUserAddress - minUserAddress}}, a.pending...)
 	t.as = a
 	a.tracers[tracer] = t
 	a.inherited = t

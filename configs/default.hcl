@@ -35,9 +35,10 @@ mount "/sys" {
   type = "sys"
 }
 
-# No network at all: IP sockets fail with EAFNOSUPPORT. The isolated
-# loopback stack (127.0.0.1 and ::1 only) becomes the default when it lands.
-network "none" {}
+# An isolated network with only the loopback interface: TCP and UDP over
+# 127.0.0.1 and ::1 between the sandbox's own processes, nothing in or out.
+# "none" takes even that away (IP sockets fail with EAFNOSUPPORT).
+network "loopback" {}
 
 process {
   # Replaced by the command given after `ward run --`.

@@ -6,9 +6,9 @@ import "github.com/hashicorp/hcl/v2"
 const (
 	DefaultPlatform = "ptrace"
 	DefaultRootType = "overlay"
-	// DefaultNetwork is "none" until the loopback stack (127.0.0.1
-	// and ::1 only) exists; it is meant to become the default then.
-	DefaultNetwork  = "none"
+	// DefaultNetwork is the isolated loopback stack (127.0.0.1 and ::1
+	// only; net/loopback).
+	DefaultNetwork  = "loopback"
 	DefaultHostname = "ward"
 )
 

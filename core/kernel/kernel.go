@@ -37,6 +37,7 @@ import (
 	"time"
 
 	"github.com/seed-a9fb2a21/ward/core/cgroup"
+	"github.com/seed-a9fb2a21/ward/core/inet"
 	"github.com/seed-a9fb2a21/ward/core/mm/memfile"
 	"github.com/seed-a9fb2a21/ward/core/platform"
 )
@@ -67,6 +68,10 @@ type Config struct {
 
 	// Strace, when not nil, receives one line per system call.
 	Strace io.Writer
+
+	// Network is the sandbox's network stack (network.go); nil serves
+	// no family but the kernel's own AF_UNIX.
+	Network inet.Stack
 
 	// Limits are the sandbox's cgroup limits. The memory limit is the
 	// memory file's (the caller sets it there); the kernel enforces the

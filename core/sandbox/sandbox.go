@@ -80,7 +80,8 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 	}
 	defer plat.Close()
 
-	if _, err := newSubsystem[inet.Stack](sb.Network); err != nil {
+	stack, err := newSubsystem[inet.Stack](sb.Network)
+	if err != nil {
 		return kernel.ExitStatus{}, err
 	}
 
@@ -92,6 +93,8 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 		Log:      opts.Log,
 		Strace:   opts.Strace,
 		Limits:   cgLimits,
+		// The stack serves the families that are not the kernel's own.
+		Network: stack,
 	})
 	if err != nil {
 		return kernel.ExitStatus{}, err

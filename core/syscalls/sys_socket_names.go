@@ -8,16 +8,16 @@ import (
 
 func init() {
 	register(func(tb *Table) {
-		// getsockname and getpeername answer for Unix-domain sockets;
-		// any other descriptor answers ENOTSOCK, as Linux does for a
-		// non-socket (shells ask getpeername of stdin at start-up).
+		// getsockname and getpeername answer for any socket; any other
+		// descriptor answers ENOTSOCK, as Linux does for a non-socket
+		// (shells ask getpeername of stdin at start-up).
 		tb.set(linux.SysGetpeername, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 			f, s, err := getSocket(t, int32(a[0]))
 			if err != nil {
 				return 0, err
 			}
 			defer f.DecRef()
-			name, err := s.PeerName()
+			name, err := s.PeerName(caller(t, f, 0))
 			if err != nil {
 				return 0, err
 			}
@@ -29,14 +29,18 @@ func init() {
 				return 0, err
 			}
 			defer f.DecRef()
-			return 0, copyOutSockAddrChecked(t, a[1], a[2], s.Name())
+			name, err := s.SockName(caller(t, f, 0))
+			if err != nil {
+				return 0, err
+			}
+			return 0, copyOutSockAddrChecked(t, a[1], a[2], name)
 		}, argInt, argFD, argPtr, argPtr)
 	})
 }
 
 // copyOutSockAddrChecked is copyOutSockAddr for the calls where a NULL
 // address is EFAULT.
-func copyOutSockAddrChecked(t *kernel.Task, addr, lenAddr uintptr, name string) error {
+func copyOutSockAddrChecked(t *kernel.Task, addr, lenAddr uintptr, b []byte) error {
 	if lenAddr == 0 {
 		return errFault
 	}
@@ -47,7 +51,6 @@ func copyOutSockAddrChecked(t *kernel.Task, addr, lenAddr uintptr, name string) 
 	if int32(le.Uint32(lb[:])) < 0 {
 		return errInval
 	}
-	b := encodeSockAddr(name)
 	n := min(int(le.Uint32(lb[:])), len(b))
 	if n > 0 {
 		if _, err := t.MM().CopyOut(addr, b[:n]); err != nil {

@@ -18,8 +18,8 @@ package unixsock
 import (
 	"encoding/binary"
 	"sync"
-	"sync/atomic"
 
+	"github.com/seed-a9fb2a21/ward/core/inet"
 	"github.com/seed-a9fb2a21/ward/core/vfs"
 	"golang.org/x/sys/unix"
 )
@@ -35,42 +35,17 @@ const (
 
 	// MaxBacklog is net.core.somaxconn.
 	MaxBacklog = 4096
-
-	// sockDev is the device number sockets report (an anonymous device).
-	sockDev = 0x8
 )
 
 // mu protects the mutable state of every Socket; see the package doc.
 var mu sync.Mutex
 
-// inos numbers sockets for Stat.
-var inos atomic.Uint64
-
 // Cred is a process's credentials as SO_PEERCRED and SCM_CREDENTIALS carry
 // them.
-type Cred struct {
-	PID      int32
-	UID, GID uint32
-}
+type Cred = inet.Cred
 
 // Control is the ancillary data of a message.
-type Control struct {
-	// Files are SCM_RIGHTS descriptors; the message holds a reference on
-	// each.
-	Files []*vfs.FileDescription
-
-	// Cred is set for SCM_CREDENTIALS (sent, or added because the
-	// receiver has SO_PASSCRED).
-	Cred *Cred
-}
-
-// Release drops the references c holds.
-func (c *Control) Release() {
-	for _, f := range c.Files {
-		f.DecRef()
-	}
-	c.Files = nil
-}
+type Control = inet.Control
 
 // message is one send's worth of data (one datagram, or a piece of a
 // stream).
@@ -80,10 +55,11 @@ type message struct {
 	from string // the sender's name, for recvfrom on datagram sockets
 }
 
-// Socket is one Unix-domain socket; it implements vfs.FileImpl,
-// vfs.Waitable and vfs.Ioctler.
+// Socket is one Unix-domain socket; it implements inet.Socket (ops.go),
+// vfs.FileImpl, vfs.Waitable and vfs.Ioctler.
 type Socket struct {
-	typ   int // unix.SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET; immutable
+	typ   int        // unix.SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET; immutable
+	home  *Namespace // where Bind and Connect find names; immutable
 	ino   uint64
 	ctime vfs.Timespec
 	q     vfs.Queue
@@ -126,14 +102,14 @@ type Socket struct {
 }
 
 // New returns an unbound, unconnected socket of type typ (SOCK_STREAM,
-// SOCK_DGRAM or SOCK_SEQPACKET) owned by cred.
-func New(typ int, cred Cred) *Socket {
-	return &Socket{typ: typ, ino: inos.Add(1), ctime: vfs.Now(), sndBuf: DefaultBufSize, rcvBuf: DefaultBufSize, cred: cred}
+// SOCK_DGRAM or SOCK_SEQPACKET) owned by cred, whose names live in ns.
+func New(ns *Namespace, typ int, cred Cred) *Socket {
+	return &Socket{typ: typ, home: ns, ino: inet.NextIno(), ctime: vfs.Now(), sndBuf: DefaultBufSize, rcvBuf: DefaultBufSize, cred: cred}
 }
 
 // Pair returns two sockets connected to each other (socketpair(2)).
-func Pair(typ int, cred Cred) (*Socket, *Socket) {
-	a, b := New(typ, cred), New(typ, cred)
+func Pair(ns *Namespace, typ int, cred Cred) (*Socket, *Socket) {
+	a, b := New(ns, typ, cred), New(ns, typ, cred)
 	a.peer, b.peer = b, a
 	a.connected, b.connected = true, true
 	a.peerCred, b.peerCred = cred, cred
@@ -181,9 +157,9 @@ func (ns *Namespace) Lookup(k Key) (*Socket, error) {
 	return s, nil
 }
 
-// Bind gives s the name, registered under k in ns. EINVAL if s is bound,
-// EADDRINUSE if k is taken.
-func (s *Socket) Bind(ns *Namespace, k Key, name string) error {
+// BindKey gives s the name, registered under k in ns. EINVAL if s is
+// bound, EADDRINUSE if k is taken.
+func (s *Socket) BindKey(ns *Namespace, k Key, name string) error {
 	mu.Lock()
 	defer mu.Unlock()
 	if s.name != "" {
@@ -215,7 +191,7 @@ func (s *Socket) AutoBind(ns *Namespace) error {
 		n := ns.auto & 0xfffff
 		ns.mu.Unlock()
 		name := "\x00" + hex5(n)
-		err := s.Bind(ns, Key{Abstract: name}, name)
+		err := s.BindKey(ns, Key{Abstract: name}, name)
 		if err == unix.EADDRINUSE {
 			continue
 		}
@@ -244,8 +220,8 @@ func (s *Socket) Name() string {
 	return s.name
 }
 
-// PeerName returns the peer's name, or ENOTCONN.
-func (s *Socket) PeerName() (string, error) {
+// peerName returns the peer's name, or ENOTCONN.
+func (s *Socket) peerName() (string, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	if s.peer == nil {
@@ -254,8 +230,9 @@ func (s *Socket) PeerName() (string, error) {
 	return s.peer.name, nil
 }
 
-// Listen makes a stream or seqpacket socket accept connections.
-func (s *Socket) Listen(backlog int) error {
+// Listen implements inet.Socket.Listen: it makes a stream or seqpacket
+// socket accept connections.
+func (s *Socket) Listen(_ *inet.Caller, backlog int) error {
 	if !s.connOriented() {
 		return unix.EOPNOTSUPP
 	}
@@ -310,8 +287,8 @@ func wait(b vfs.Blocker, q *vfs.Queue, mask uint32, try func() (done bool, err e
 	}
 }
 
-// Accept waits for a connection and returns the new socket.
-func (s *Socket) Accept(b vfs.Blocker) (*Socket, error) {
+// AcceptSocket waits for a connection and returns the new socket.
+func (s *Socket) AcceptSocket(b vfs.Blocker) (*Socket, error) {
 	var got *Socket
 	err := wait(b, &s.q, vfs.EventIn, func() (bool, error) {
 		if !s.listening || s.released {
@@ -330,9 +307,9 @@ func (s *Socket) Accept(b vfs.Blocker) (*Socket, error) {
 	return got, err
 }
 
-// Connect connects s to target (found by name), with cred as the
+// ConnectTo connects s to target (found by name), with cred as the
 // connecting process's credentials.
-func (s *Socket) Connect(b vfs.Blocker, target *Socket, cred Cred) error {
+func (s *Socket) ConnectTo(b vfs.Blocker, target *Socket, cred Cred) error {
 	if target.typ != s.typ {
 		return unix.EPROTOTYPE
 	}
@@ -360,7 +337,7 @@ func (s *Socket) Connect(b vfs.Blocker, target *Socket, cred Cred) error {
 		if len(target.acceptq) > target.backlog {
 			return false, nil
 		}
-		srv = New(s.typ, target.cred)
+		srv = New(target.home, s.typ, target.cred)
 		srv.name = target.name
 		srv.peer, s.peer = s, srv
 		srv.connected, s.connected = true, true
@@ -377,8 +354,9 @@ func (s *Socket) Connect(b vfs.Blocker, target *Socket, cred Cred) error {
 	return err
 }
 
-// Shutdown shuts down reception (SHUT_RD), transmission (SHUT_WR) or both.
-func (s *Socket) Shutdown(how int) error {
+// Shutdown implements inet.Socket.Shutdown: it shuts down reception
+// (SHUT_RD), transmission (SHUT_WR) or both.
+func (s *Socket) Shutdown(_ *inet.Caller, how int) error {
 	if how < unix.SHUT_RD || how > unix.SHUT_RDWR {
 		return unix.EINVAL
 	}
@@ -700,10 +678,7 @@ func (s *Socket) Write(b vfs.Blocker, src []byte, _ int64) (int, error) {
 
 // Stat implements vfs.FileImpl.Stat.
 func (s *Socket) Stat() (vfs.Stat, error) {
-	return vfs.Stat{
-		Dev: sockDev, Ino: s.ino, Nlink: 1, Mode: unix.S_IFSOCK | 0o777,
-		Blksize: 4096, Atime: s.ctime, Mtime: s.ctime, Ctime: s.ctime,
-	}, nil
+	return inet.SockStat(s.ino, s.ctime), nil
 }
 
 // Release implements vfs.FileImpl.Release: the peer sees end of file (or

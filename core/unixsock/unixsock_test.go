@@ -31,7 +31,7 @@ func recvAll(t *testing.T, s *Socket, n int) []byte {
 }
 
 func TestStreamOrdering(t *testing.T) {
-	a, b := Pair(unix.SOCK_STREAM, cred)
+	a, b := Pair(nil, unix.SOCK_STREAM, cred)
 	defer a.Release()
 	defer b.Release()
 	var want []byte
@@ -58,7 +58,7 @@ func TestStreamOrdering(t *testing.T) {
 
 func TestDgramBoundaries(t *testing.T) {
 	for _, typ := range []int{unix.SOCK_DGRAM, unix.SOCK_SEQPACKET} {
-		a, b := Pair(typ, cred)
+		a, b := Pair(nil, typ, cred)
 		for _, m := range []string{"one", "two-two", "3"} {
 			if _, err := a.Send(nil, []byte(m), SendOptions{}); err != nil {
 				t.Fatal(err)
@@ -89,7 +89,7 @@ func TestDgramBoundaries(t *testing.T) {
 }
 
 func TestSCMRights(t *testing.T) {
-	a, b := Pair(unix.SOCK_STREAM, cred)
+	a, b := Pair(nil, unix.SOCK_STREAM, cred)
 	defer a.Release()
 	defer b.Release()
 	r, w := vfs.NewPipe(0)
@@ -113,13 +113,13 @@ func TestSCMRights(t *testing.T) {
 
 func TestAcceptBacklog(t *testing.T) {
 	ns := NewNamespace()
-	l := New(unix.SOCK_STREAM, cred)
+	l := New(ns, unix.SOCK_STREAM, cred)
 	defer l.Release()
 	k := Key{Abstract: "\x00test"}
-	if err := l.Bind(ns, k, k.Abstract); err != nil {
+	if err := l.BindKey(ns, k, k.Abstract); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.Listen(1); err != nil {
+	if err := l.Listen(nil, 1); err != nil {
 		t.Fatal(err)
 	}
 	target, err := ns.Lookup(k)
@@ -128,18 +128,18 @@ func TestAcceptBacklog(t *testing.T) {
 	}
 	var clients []*Socket
 	for i := 0; i < 2; i++ {
-		c := New(unix.SOCK_STREAM, cred)
-		if err := c.Connect(vfs.NonBlocking, target, cred); err != nil {
+		c := New(ns, unix.SOCK_STREAM, cred)
+		if err := c.ConnectTo(vfs.NonBlocking, target, cred); err != nil {
 			t.Fatalf("connect %d: %v", i, err)
 		}
 		clients = append(clients, c)
 	}
-	c := New(unix.SOCK_STREAM, cred)
-	if err := c.Connect(vfs.NonBlocking, target, cred); err != unix.EAGAIN {
+	c := New(ns, unix.SOCK_STREAM, cred)
+	if err := c.ConnectTo(vfs.NonBlocking, target, cred); err != unix.EAGAIN {
 		t.Fatalf("connect beyond backlog: %v", err)
 	}
 	for i := 0; i < 2; i++ {
-		s, err := l.Accept(nil)
+		s, err := l.AcceptSocket(nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +151,7 @@ func TestAcceptBacklog(t *testing.T) {
 		s.Release()
 		clients[i].Release()
 	}
-	if _, err := l.Accept(vfs.NonBlocking); err != unix.EAGAIN {
+	if _, err := l.AcceptSocket(vfs.NonBlocking); err != unix.EAGAIN {
 		t.Fatalf("accept on empty backlog: %v", err)
 	}
 	if _, err := ns.Lookup(Key{Abstract: "\x00nobody"}); err != unix.ECONNREFUSED {
@@ -161,9 +161,9 @@ func TestAcceptBacklog(t *testing.T) {
 }
 
 func TestEOFAndEPIPE(t *testing.T) {
-	a, b := Pair(unix.SOCK_STREAM, cred)
+	a, b := Pair(nil, unix.SOCK_STREAM, cred)
 	a.Send(nil, []byte("last"), SendOptions{})
-	a.Shutdown(unix.SHUT_WR)
+	a.Shutdown(nil, unix.SHUT_WR)
 	buf := make([]byte, 10)
 	if n, _, _ := b.Recv(nil, buf, RecvOptions{}); string(buf[:n]) != "last" {
 		t.Fatalf("got %q", buf[:n])
@@ -188,7 +188,7 @@ func TestEOFAndEPIPE(t *testing.T) {
 }
 
 func TestNonblockingAndInterrupt(t *testing.T) {
-	a, b := Pair(unix.SOCK_STREAM, cred)
+	a, b := Pair(nil, unix.SOCK_STREAM, cred)
 	defer a.Release()
 	defer b.Release()
 	buf := make([]byte, 10)
@@ -211,7 +211,7 @@ func TestNonblockingAndInterrupt(t *testing.T) {
 	if _, err := a.Send(ch, []byte("x"), SendOptions{}); err != vfs.ErrInterrupted {
 		t.Fatalf("interrupted send: %v", err)
 	}
-	c, d := Pair(unix.SOCK_DGRAM, cred)
+	c, d := Pair(nil, unix.SOCK_DGRAM, cred)
 	defer c.Release()
 	defer d.Release()
 	ch2 := make(intr)
@@ -227,7 +227,7 @@ func TestNonblockingAndInterrupt(t *testing.T) {
 }
 
 func TestPeek(t *testing.T) {
-	a, b := Pair(unix.SOCK_STREAM, cred)
+	a, b := Pair(nil, unix.SOCK_STREAM, cred)
 	defer a.Release()
 	defer b.Release()
 	a.Send(nil, []byte("peek"), SendOptions{})

@@ -96,7 +96,7 @@ root {
 }
 `)
 	st, out, errOut := run(t, "", "run", "--dry-run", "--config", p, "--network", "", "--", "/bin/true")
-	if st != exitUsage || !strings.Contains(errOut, "lacks subsystems") || !strings.Contains(out, `# net "none": NOT IN THIS BUILD (default)`) {
+	if st != exitUsage || !strings.Contains(errOut, "lacks subsystems") || !strings.Contains(out, `# net "loopback": NOT IN THIS BUILD (default)`) {
 		t.Errorf("dry-run with a missing default: status %d\nstdout:\n%s\nstderr:\n%s", st, out, errOut)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	_ "github.com/seed-a9fb2a21/ward/fs/proc"
 	_ "github.com/seed-a9fb2a21/ward/fs/sys"
 	_ "github.com/seed-a9fb2a21/ward/fs/tmpfs"
+	_ "github.com/seed-a9fb2a21/ward/net/loopback"
 	_ "github.com/seed-a9fb2a21/ward/net/none"
 	_ "github.com/seed-a9fb2a21/ward/platforms/ptrace"
 )

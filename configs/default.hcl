@@ -30,9 +30,15 @@ mount "/dev/shm" {
   type = "tmpfs"
 }
 
-# The sandbox's own /sys: CPUs, an empty /sys/fs/cgroup; never the host's.
+# The sandbox's own /sys: CPUs; never the host's.
 mount "/sys" {
   type = "sys"
+}
+
+# The sandbox's cgroup (cgroup2): the limits of its cgroup blocks (none
+# here) and their usage, which the Go runtime and the JVM size themselves by.
+mount "/sys/fs/cgroup" {
+  type = "cgroupfs"
 }
 
 # An isolated network with only the loopback interface: TCP and UDP over

@@ -13,6 +13,21 @@ mount "/tmp" {
   size = "64MiB" # writes past this fail with ENOSPC
 }
 
+mount "/proc" {
+  type = "proc"
+}
+
+mount "/sys" {
+  type = "sys"
+}
+
+# The cgroup blocks below as cgroup2 files (memory.max, pids.max, cpu.max),
+# found through /proc/self/cgroup and /proc/self/mountinfo as in a
+# container: the Go runtime's GOMAXPROCS and the JVM's heap follow them.
+mount "/sys/fs/cgroup" {
+  type = "cgroupfs"
+}
+
 network "none" {}
 
 cgroup "cpu" {

@@ -191,8 +191,7 @@ func TestExternalPluginFailures(t *testing.T) {
 
 // TestShippedConfigsRun runs the configs in configs/ that need nothing
 // outside this build: each must boot, every block it leaves out taking a
-// default that exists. (limits.hcl names cgroup controllers, which no
-// build has yet; external-plugin.hcl an installed plugin.)
+// default that exists. (external-plugin.hcl needs an installed plugin.)
 func TestShippedConfigsRun(t *testing.T) {
 	needBusybox(t)
 	dir := t.TempDir()

@@ -73,9 +73,10 @@ type Config struct {
 	// no family but the kernel's own AF_UNIX.
 	Network inet.Stack
 
-	// Limits are the sandbox's cgroup limits. The memory limit is the
-	// memory file's (the caller sets it there); the kernel enforces the
-	// task and CPU limits.
+	// Limits are the sandbox's cgroup limits; zero where no controller
+	// set one. The memory limit is enforced by the memory file (the
+	// caller gives it the limit); the kernel enforces the task and CPU
+	// limits.
 	Limits cgroup.Limits
 }
 

@@ -7,9 +7,7 @@ import (
 )
 
 // cgroupLimits builds the config's cgroup controllers and returns the
-// limits they set together. Without a memory controller the sandbox's
-// memory is the host's: the memory file's limit is then the host's RAM, so
-// that a sandbox that would exhaust the host meets its own OOM killer first.
+// limits they set together; a limit no controller set stays zero.
 func cgroupLimits(sb *config.Sandbox) (cgroup.Limits, error) {
 	var l cgroup.Limits
 	for _, s := range sb.Cgroups {
@@ -19,10 +17,17 @@ func cgroupLimits(sb *config.Sandbox) (cgroup.Limits, error) {
 		}
 		c.Apply(&l)
 	}
-	if l.Memory == 0 {
-		l.Memory = hostMemory()
-	}
 	return l, nil
+}
+
+// memoryLimit is the memory file's limit: the memory controller's, or
+// without one the host's RAM, so that a sandbox that would exhaust the host
+// meets its own OOM killer first.
+func memoryLimit(l cgroup.Limits) uint64 {
+	if l.Memory != 0 {
+		return l.Memory
+	}
+	return hostMemory()
 }
 
 // hostMemory returns the host's RAM in bytes, or 0 if it cannot tell.

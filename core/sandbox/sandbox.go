@@ -68,7 +68,7 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 	}
 	// The memory file outlives the platform, which may hold on to its
 	// descriptor (platform.StableFiles).
-	mf, err := memfile.New(memfile.Options{Name: "ward-memory", Limit: cgLimits.Memory})
+	mf, err := memfile.New(memfile.Options{Name: "ward-memory", Limit: memoryLimit(cgLimits)})
 	if err != nil {
 		return kernel.ExitStatus{}, fmt.Errorf("memory file: %w", err)
 	}

@@ -28,6 +28,7 @@ type pidEntry struct {
 // pidEntries are a pidDir's files, in listing order; the index is part of
 // the inode number (ino.go).
 var pidEntries = []pidEntry{
+	{name: "cgroup", mode: unix.S_IFREG | 0o444},
 	{name: "cmdline", mode: unix.S_IFREG | 0o444},
 	{name: "comm", mode: unix.S_IFREG | 0o444},
 	{name: "cwd", mode: unix.S_IFLNK | 0o777},
@@ -98,6 +99,8 @@ func (d *pidDir) lookup(name string) (*node, error) {
 		}
 		n := d.newNode(d.ino(i), e.mode)
 		switch name {
+		case "cgroup":
+			n.read = d.cgroup
 		case "cmdline":
 			n.read = d.cmdline
 		case "comm":

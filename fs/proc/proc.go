@@ -4,7 +4,8 @@
 // system (uptime, loadavg, meminfo from the memory file, cpuinfo, version,
 // filesystems, stat, mounts, and a few /proc/sys values).
 //
-// A process directory has cmdline, comm, cwd, environ, exe, fd/, fdinfo/
+// A process directory has cgroup ("0::/": the sandbox is one cgroup v2
+// cgroup, fs/cgroupfs), cmdline, comm, cwd, environ, exe, fd/, fdinfo/
 // (pos, flags, mnt_id, ino), limits, maps, mountinfo, mounts, root,
 // smaps_rollup (totals only: the memory manager tracks no per-mapping
 // residency), stat, statm, status and task/, whose [tid] directories

@@ -238,6 +238,9 @@ func TestAttached(t *testing.T) {
 	}
 	rd.DecRef()
 
+	if got := readFile(t, v, "/proc/"+pid+"/task/"+pid+"/cgroup"); got != "0::/\n" {
+		t.Errorf("cgroup = %q", got)
+	}
 	if got := readFile(t, v, "/proc/sys/kernel/hostname"); got != "box\n" {
 		t.Errorf("hostname = %q", got)
 	}

@@ -12,6 +12,7 @@ import (
 	_ "github.com/seed-a9fb2a21/ward/cgroups/cpu"
 	_ "github.com/seed-a9fb2a21/ward/cgroups/memory"
 	_ "github.com/seed-a9fb2a21/ward/cgroups/pids"
+	_ "github.com/seed-a9fb2a21/ward/fs/cgroupfs"
 	_ "github.com/seed-a9fb2a21/ward/fs/dev"
 	_ "github.com/seed-a9fb2a21/ward/fs/hostfs"
 	_ "github.com/seed-a9fb2a21/ward/fs/overlay"

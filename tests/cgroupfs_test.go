@@ -18,33 +18,14 @@ import (
 // on the overlay, so that programs the test builds there can run.
 func cgroupfsConfig(t *testing.T, cgroups string) string {
 	t.Helper()
-	return writeFile(t, t.TempDir(), "cgroupfs.hcl", `
-platform "ptrace" {}
-root {
-  type  = "overlay"
-  lower = "/"
-}
-mount "/proc" {
-  type = "proc"
-}
-mount "/dev" {
-  type = "dev"
-}
-mount "/sys" {
+	return sandboxConfig(t, `mount "/sys" {
   type = "sys"
 }
 mount "/sys/fs/cgroup" {
   type = "cgroupfs"
 }
 network "none" {}
-`+cgroups+`
-process {
-  args = ["/bin/sh"]
-  env = {
-    PATH = "/usr/bin:/bin"
-  }
-}
-`, 0o644)
+`+cgroups)
 }
 
 const cgroupfsLimits = `cgroup "memory" {

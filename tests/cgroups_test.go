@@ -13,30 +13,11 @@ import (
 // limitsConfig writes a sandbox config with the given cgroup blocks.
 func limitsConfig(t *testing.T, cgroups string) string {
 	t.Helper()
-	return writeFile(t, t.TempDir(), "limits.hcl", `
-platform "ptrace" {}
-root {
-  type  = "overlay"
-  lower = "/"
-}
-mount "/proc" {
-  type = "proc"
-}
-mount "/dev" {
-  type = "dev"
-}
-mount "/tmp" {
+	return sandboxConfig(t, `mount "/tmp" {
   type = "tmpfs"
 }
 network "none" {}
-`+cgroups+`
-process {
-  args = ["/bin/sh"]
-  env = {
-    PATH = "/usr/bin:/bin"
-  }
-}
-`, 0o644)
+`+cgroups)
 }
 
 // TestMemoryLimitOOM: under a 128 MiB memory limit /proc/meminfo shows the

@@ -265,31 +265,10 @@ func TestSysFilesystem(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^fs +sys +`).MatchString(ward(t, "plugins").stdout) {
 		t.Skip("this ward build has no fs \"sys\"")
 	}
-	cfg := writeFile(t, t.TempDir(), "sys.hcl", `
-platform "ptrace" {}
-root {
-  type  = "overlay"
-  lower = "/"
-}
-mount "/proc" {
-  type = "proc"
-}
-mount "/dev" {
-  type = "dev"
-}
-mount "/sys" {
+	cfg := sandboxConfig(t, `mount "/sys" {
   type = "sys"
 }
-network "none" {}
-process {
-  args        = ["/bin/sh"]
-  inherit_env = true
-  user {
-    uid = 0
-    gid = 0
-  }
-}
-`, 0o644)
+network "none" {}`)
 	native := run(t, false, "/bin/cat", "/sys/devices/system/cpu/online")
 	got := ward(t, "run", "--config", cfg, "--", "/bin/bash", "-c",
 		`cat /sys/devices/system/cpu/online /sys/devices/system/cpu/possible; ls /sys; ls -A /sys/fs/cgroup | wc -l; grep ' /sys ' /proc/mounts | cut -d' ' -f3`)

@@ -83,31 +83,10 @@ func TestThreadsProbe(t *testing.T) {
 // config.
 func shmConfig(t *testing.T) string {
 	t.Helper()
-	return writeFile(t, t.TempDir(), "shm.hcl", `
-platform "ptrace" {}
-root {
-  type  = "overlay"
-  lower = "/"
-}
-mount "/proc" {
-  type = "proc"
-}
-mount "/dev" {
-  type = "dev"
-}
-mount "/dev/shm" {
+	return sandboxConfig(t, `mount "/dev/shm" {
   type = "tmpfs"
 }
-network "none" {}
-process {
-  args        = ["/bin/sh"]
-  inherit_env = true
-  user {
-    uid = 0
-    gid = 0
-  }
-}
-`, 0o644)
+network "none" {}`)
 }
 
 // pythonCases are Python programs and what they must print.

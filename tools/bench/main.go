@@ -60,17 +60,37 @@ var benchmarks = []benchmark{
 		}},
 	{name: "pipe", unit: "MiB/s through a pipe", lower: false, parse: printed,
 		argv: func(bin string) []string { return []string{filepath.Join(bin, "pipe_tput"), "256"} }},
+	{name: "tcp", unit: "MiB/s over TCP on 127.0.0.1", lower: false, parse: printed,
+		argv: func(bin string) []string { return []string{filepath.Join(bin, "tcp_tput"), "256"} }},
+	{name: "clock", unit: "ns per clock_gettime(CLOCK_MONOTONIC)", lower: true, parse: printed,
+		argv: func(bin string) []string { return []string{filepath.Join(bin, "clock_loop"), "1000000"} }},
 	{name: "startup", unit: "ms wall for `/bin/busybox true`", lower: true, parse: wallMillis,
 		argv: func(string) []string { return []string{"/bin/busybox", "true"} }},
 	{name: "startup-dynamic", unit: "ms wall for `/bin/true` (dynamic: ld.so, libc)", lower: true, parse: wallMillis,
 		argv: func(string) []string { return []string{"/bin/true"} }},
 	{name: "startup-python", unit: "ms wall for `python3 -c pass`", lower: true, parse: wallMillis,
 		argv: func(string) []string { return []string{"/usr/bin/python3", "-c", "pass"} }},
+	{name: "python-threads", unit: "ms wall for python3: 8 threads, 20000 locked increments each", lower: true, parse: wallMillis,
+		argv: func(string) []string { return []string{"/usr/bin/python3", "-c", pythonThreads} }},
 	{name: "bash-loop", unit: "ms wall for bash running /bin/true 20 times", lower: true, parse: wallMillis,
 		argv: func(string) []string {
 			return []string{"/bin/bash", "-c", "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; done"}
 		}},
 }
+
+// pythonThreads contends on a lock from 8 threads: the interpreter reads
+// the clock for every switch of its global lock.
+const pythonThreads = `import threading
+lock = threading.Lock()
+n = [0]
+def work():
+    for _ in range(20000):
+        with lock:
+            n[0] += 1
+ts = [threading.Thread(target=work) for _ in range(8)]
+for t in ts: t.start()
+for t in ts: t.join()
+assert n[0] == 160000`
 
 func main() {
 	reps := flag.Int("reps", 5, "repetitions per benchmark and mode (the median is reported)")
@@ -81,7 +101,7 @@ func main() {
 	bin, err := os.MkdirTemp("/var/tmp", "ward-bench-")
 	check(err)
 	defer os.RemoveAll(bin)
-	for _, src := range []string{"getppid_loop", "forkexec_loop", "pipe_tput", "true_static"} {
+	for _, src := range []string{"getppid_loop", "forkexec_loop", "pipe_tput", "tcp_tput", "clock_loop", "true_static"} {
 		out, err := exec.Command("gcc", "-static", "-O2", "-o", filepath.Join(bin, src), filepath.Join(srcDir(), src+".c")).CombinedOutput()
 		if err != nil {
 			fatalf("gcc %s: %v\n%s", src, err, out)

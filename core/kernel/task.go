@@ -50,6 +50,7 @@ type Task struct {
 	clearChildTID uintptr
 	robustList    uintptr
 	altStack      SignalStack
+	memPolicy     MemPolicy
 
 	// exitCode is the status of a task that called exit (not
 	// exit_group): a thread's own exit.

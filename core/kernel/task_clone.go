@@ -145,6 +145,7 @@ func (t *Task) Clone(opts CloneOptions) (int32, error) {
 	}
 	child.tid = tid
 	child.sigmask = t.sigmask
+	child.memPolicy = t.MemPolicy()
 	if f&unix.CLONE_THREAD != 0 {
 		child.tg = t.tg
 		if t.tg.exiting {

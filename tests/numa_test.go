@@ -1,6 +1,10 @@
 package tests
 
-import "testing"
+import (
+	"os"
+	"strings"
+	"testing"
+)
 
 // numaScript drives get_mempolicy, set_mempolicy and mbind through ctypes,
 // valid and invalid calls alike, and prints each result. The sandbox has
@@ -43,6 +47,32 @@ func TestNUMAPolicies(t *testing.T) {
 	needFile(t, "/usr/bin/python3")
 	native := run(t, false, "/usr/bin/python3", "-c", numaScript)
 	under := run(t, true, "/usr/bin/python3", "-c", numaScript)
+	if native.status != 0 || under.status != 0 || native.stdout != under.stdout {
+		t.Fatalf("native (status %d):\n%s\nward (status %d):\n%s\nstderr:\n%s", native.status, native.stdout, under.status, under.stdout, under.stderr)
+	}
+}
+
+// pkeyScript calls pkey_alloc, pkey_free and pkey_mprotect, valid and
+// invalid, and prints the results.
+const pkeyScript = `
+import ctypes, mmap
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+def sc(*a):
+    r = libc.syscall(*[ctypes.c_long(x) for x in a]); return r if r >= 0 else -ctypes.get_errno()
+m = mmap.mmap(-1, 4096); addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+print(sc(330, 0, 0), sc(330, 1, 0), sc(330, 0, 4), sc(331, 1), sc(329, addr, 4096, 1, -1), sc(329, addr, 4096, 1, 1))
+`
+
+// TestProtectionKeys: the sandbox has no memory protection keys, and says
+// so as this host (whose CPUs have none) does.
+func TestProtectionKeys(t *testing.T) {
+	needFile(t, "/usr/bin/python3")
+	if b, err := os.ReadFile("/proc/cpuinfo"); err != nil || strings.Contains(string(b), " pku") {
+		t.Skip("the host has protection keys; the sandbox has none, so they differ")
+	}
+	native := run(t, false, "/usr/bin/python3", "-c", pkeyScript)
+	under := run(t, true, "/usr/bin/python3", "-c", pkeyScript)
 	if native.status != 0 || under.status != 0 || native.stdout != under.stdout {
 		t.Fatalf("native (status %d):\n%s\nward (status %d):\n%s\nstderr:\n%s", native.status, native.stdout, under.status, under.stdout, under.stderr)
 	}

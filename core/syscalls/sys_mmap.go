@@ -20,6 +20,22 @@ func init() {
 		tb.set(linux.SysMprotect, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 			return 0, t.MM().MProtect(a[0], a[1], uint32(a[2]))
 		}, argInt, argPtr, argInt, argHex)
+		// Memory protection keys: the sandbox has none (the kernel
+		// does not manage PKRU), and says so as Linux does on an x86
+		// CPU without them: pkey_alloc and pkey_free are EINVAL, and
+		// pkey_mprotect is mprotect for key -1 only.
+		tb.set(linux.SysPkeyAlloc, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			return 0, unix.EINVAL
+		}, argHex, argHex)
+		tb.set(linux.SysPkeyFree, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			return 0, unix.EINVAL
+		}, argInt)
+		tb.set(linux.SysPkeyMprotect, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
+			if int32(a[3]) != -1 {
+				return 0, unix.EINVAL
+			}
+			return 0, t.MM().MProtect(a[0], a[1], uint32(a[2]))
+		}, argHex, argInt, argHex, argInt)
 		tb.set(linux.SysBrk, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 			addr, _ := t.MM().Brk(a[0])
 			return addr, nil

@@ -77,3 +77,30 @@ make -s -j2 && ./prog`, []string{"/usr/bin/make", "/usr/bin/gcc"}},
 		})
 	}
 }
+
+// TestGitCloneOfHostRepository: git clone of a local repository hard-links
+// its objects and checks that each link is the same file as its source.
+// Under ward the source is on the host, below the overlay, so each link
+// copies the object up first; the two names must still be one file.
+func TestGitCloneOfHostRepository(t *testing.T) {
+	needFile(t, "/usr/bin/git")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	setup := `export HOME=$PWD GIT_AUTHOR_DATE='2020-01-01T00:00:00Z' GIT_COMMITTER_DATE='2020-01-01T00:00:00Z'
+git init -q -b main src; cd src; git config user.email w@example.org; git config user.name Ward
+for i in 1 2 3; do echo $i > f$i; git add f$i; git commit -q -m "commit $i"; done`
+	if r := bashIn(t, false, dir, setup); r.status != 0 {
+		t.Fatalf("setting up the repository: %s", r.stderr)
+	}
+	script := "git clone -q " + src + " clone; git -C clone log --format=%s; cat clone/f3"
+	for _, underWard := range []bool{false, true} {
+		d := filepath.Join(dir, map[bool]string{false: "native", true: "ward"}[underWard])
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		r := bashIn(t, underWard, d, "export HOME=$PWD; "+script)
+		if want := "commit 3\ncommit 2\ncommit 1\n3\n"; r.status != 0 || r.stdout != want {
+			t.Errorf("under ward %v: status %d, stdout %q, want %q\n%s", underWard, r.status, r.stdout, want, r.stderr)
+		}
+	}
+}

@@ -59,6 +59,9 @@ func (in *inode) copyUp() error {
 		})
 	}
 	in.upper = u
+	if st.Mode&unix.S_IFMT != unix.S_IFDIR {
+		in.fs.origin[u] = st.Ino
+	}
 	return nil
 }
 

@@ -138,6 +138,9 @@ func (in *inode) remove(name string, dir bool) error {
 			err = in.upper.Rmdir(name)
 		} else {
 			err = in.upper.Unlink(name)
+			if st, serr := c.upper.Stat(); err == nil && (serr != nil || st.Nlink == 0) {
+				delete(in.fs.origin, c.upper) // its last name
+			}
 		}
 		if err != nil {
 			return err

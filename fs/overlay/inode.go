@@ -159,6 +159,9 @@ func (in *inode) lookup(name string) (*inode, error) {
 			return nil, err
 		}
 		child.ino = st.Ino | upperInoBit
+		if ino, ok := in.fs.origin[u]; ok {
+			child.ino = ino
+		}
 		child.typ = st.Mode & unix.S_IFMT
 	default:
 		return nil, unix.ENOENT

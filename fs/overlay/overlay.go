@@ -25,8 +25,9 @@
 // # Inode numbers
 //
 // A file that exists in the lower layer keeps the lower inode number after
-// copy-up; an upper-only file reports the upper number with the top bit
-// set.
+// copy-up, under every name it gets (hard links made afterwards too, as
+// overlayfs's origin does); an upper-only file reports the upper number
+// with the top bit set.
 //
 // # Locking
 //
@@ -78,6 +79,12 @@ type FS struct {
 	lower vfs.Filesystem // immutable
 	upper *memfs.FS      // immutable
 	root  *inode         // immutable
+
+	// origin maps an upper non-directory made by copy-up to the lower
+	// file's inode number, which every name of it reports (a hard link
+	// made after the copy-up exists only in the upper layer). Protected
+	// by mu.
+	origin map[vfs.Inode]uint64
 }
 
 // New builds an overlay over the host directory cfg.Lower. The lower layer
@@ -150,7 +157,7 @@ func NewWithLower(lower vfs.Filesystem, size uint64) (*FS, error) {
 		Mask:  vfs.SetAtime | vfs.SetMtime | vfs.SetCtime,
 		Atime: st.Atime, Mtime: st.Mtime, Ctime: st.Ctime,
 	})
-	fs := &FS{lower: lower, upper: upper}
+	fs := &FS{lower: lower, upper: upper, origin: map[vfs.Inode]uint64{}}
 	fs.root = &inode{fs: fs, upper: uroot, lower: lroot, typ: unix.S_IFDIR, ino: st.Ino}
 	return fs, nil
 }

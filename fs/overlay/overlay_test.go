@@ -142,6 +142,14 @@ func TestCopyUpAndWhiteout(t *testing.T) {
 	if st1.Ino != st0.Ino {
 		t.Errorf("inode number changed on copy-up: %d → %d", st0.Ino, st1.Ino)
 	}
+	// A hard link of a copied-up file is the same file: same inode
+	// number under both names (git clone of a local repository checks).
+	check("link", v.Link(vfs.Root, root, "/file", root, "/file2", 0))
+	st2, _ := v.StatAt(vfs.Root, root, "/file2", 0)
+	if st2.Ino != st0.Ino || st2.Nlink != 2 {
+		t.Errorf("hard link of a copied-up file: inode %d (want %d), nlink %d", st2.Ino, st0.Ino, st2.Nlink)
+	}
+	check("unlink link", v.Unlink(vfs.Root, root, "/file2"))
 	// Copy-up of a nested file copies its parents.
 	check("chmod", v.Chmod(vfs.Root, root, "/dir/sub/c", 0o600, 0))
 	if st, _ := v.StatAt(vfs.Root, root, "/dir/sub/c", 0); st.Mode != unix.S_IFREG|0o600 {

@@ -33,6 +33,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -200,11 +202,40 @@ func (k *Kernel) StraceLine(line string) {
 
 // Wait blocks until init has exited and every task is gone, and returns
 // init's exit status.
+//
+// Every task is killed when init exits, so the wait after that is short;
+// if tasks are still there lingerReport later, the kernel logs them (a
+// task that does not die is a kernel bug, and this names it).
 func (k *Kernel) Wait() ExitStatus {
-	<-k.idle
+	for waiting := true; waiting; {
+		select {
+		case <-k.idle:
+			waiting = false
+		case <-time.After(lingerReport):
+			k.reportLingering()
+		}
+	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.initExit
+}
+
+// lingerReport is how often Wait reports tasks that outlive init.
+const lingerReport = 10 * time.Second
+
+// reportLingering logs the tasks left after init has exited.
+func (k *Kernel) reportLingering() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.done {
+		return
+	}
+	var left []string
+	for tid, t := range k.pids.tasks {
+		left = append(left, fmt.Sprintf("%d (pid %d, killed %v)", tid, t.tg.tgid, t.killed.Load()))
+	}
+	sort.Strings(left)
+	k.log.Error("kernel bug: init has exited but tasks do not end", "count", k.tasks, "tasks", strings.Join(left, ", "))
 }
 
 // NumTasks returns the number of live tasks.

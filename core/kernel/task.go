@@ -215,11 +215,25 @@ func (t *Task) CheckInterrupt() bool {
 }
 
 // drainInterrupt drops a stale interruption token before a new system
-// call; CheckInterrupt then decides from the real state.
+// call (one whose cause was dealt with when the last step ended), so that
+// a blocking call does not return early for nothing. A token whose cause
+// is still there (the task was killed, or a signal waits to act) is kept:
+// a kill or signal that came after the system call stopped the thread
+// must interrupt the call it makes, and not every blocking call checks
+// the state before it waits (a futex wait killed this way never woke).
 func (t *Task) drainInterrupt() {
 	select {
 	case <-t.intr:
 	default:
+		if !t.killed.Load() {
+			return
+		}
+	}
+	if t.CheckInterrupt() {
+		select {
+		case t.intr <- struct{}{}:
+		default:
+		}
 	}
 }
 

@@ -25,4 +25,20 @@ type Interface struct {
 	Index int
 	// Addrs are the interface's addresses in CIDR form ("127.0.0.1/8").
 	Addrs []string
+
+	// The link as RTM_GETLINK and SIOCGIF* report it. Zero values mean
+	// an interface that is down, of no particular type.
+
+	// Flags are the IFF_* flags (IFF_UP, IFF_LOOPBACK, IFF_RUNNING,
+	// IFF_LOWER_UP, ...).
+	Flags uint32
+	// Type is the ARPHRD_* hardware type (ARPHRD_LOOPBACK for lo).
+	Type uint16
+	// MTU is the interface's MTU in bytes.
+	MTU int
+	// TxQueueLen is the transmit queue length (qlen).
+	TxQueueLen int
+	// HardwareAddr and Broadcast are the link-layer addresses (six zero
+	// bytes each for lo); nil when the link has none.
+	HardwareAddr, Broadcast []byte
 }

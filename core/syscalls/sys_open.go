@@ -2,7 +2,9 @@ package syscalls
 
 import (
 	"github.com/seed-a9fb2a21/ward/core/abi/linux"
+	"github.com/seed-a9fb2a21/ward/core/inet"
 	"github.com/seed-a9fb2a21/ward/core/kernel"
+	"github.com/seed-a9fb2a21/ward/core/unixsock"
 	"github.com/seed-a9fb2a21/ward/core/vfs"
 	"golang.org/x/sys/unix"
 )
@@ -272,6 +274,18 @@ func sysIoctl(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		}
 		f.SetStatusFlags(fl)
 		return 0, nil
+	}
+	if _, ok := f.Impl().(*unixsock.Socket); ok {
+		// The interface ioctls work on any socket, as on Linux, where
+		// they go to the network devices: glibc's if_nametoindex asks
+		// through an AF_UNIX socket.
+		var ifs []inet.Interface
+		if s := t.Kernel().Network(); s != nil {
+			ifs = s.Interfaces()
+		}
+		if ret, err, ok := inet.InterfaceIoctl(ifs, t.MM(), cmd, a[2]); ok {
+			return ret, err
+		}
 	}
 	return f.Ioctl(t, t.MM(), cmd, a[2])
 }

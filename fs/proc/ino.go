@@ -9,6 +9,7 @@ package proc
 //	pid<<32 | inoFD | n            /proc/[pid]/fd/n
 //	pid<<32 | inoReopen | fd       an anonymous file reopened through fd/
 //	pid<<32 | inoFDInfo | n        /proc/[pid]/fdinfo/n
+//	pid<<32 | inoNet | i+1         the i-th file of /proc/[pid]/net (net.go)
 //	pid<<32 | inoTask | tid<<6     /proc/[pid]/task/[tid]
 //	pid<<32 | inoTask | tid<<6 | i+1  its i-th entry
 //

@@ -40,6 +40,7 @@ var pidEntries = []pidEntry{
 	{name: "maps", mode: unix.S_IFREG | 0o444},
 	{name: "mountinfo", mode: unix.S_IFREG | 0o444},
 	{name: "mounts", mode: unix.S_IFREG | 0o444},
+	{name: "net", mode: unix.S_IFDIR | 0o555, processOnly: true},
 	{name: "root", mode: unix.S_IFLNK | 0o777},
 	{name: "smaps_rollup", mode: unix.S_IFREG | 0o444},
 	{name: "stat", mode: unix.S_IFREG | 0o444},
@@ -123,6 +124,8 @@ func (d *pidDir) lookup(name string) (*node, error) {
 			n.read = d.maps
 		case "mounts":
 			n.read = d.mounts
+		case "net":
+			n.dir = &netDir{d: d}
 		case "root":
 			n.link = func() (string, error) { return "/", nil }
 		case "smaps_rollup":

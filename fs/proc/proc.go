@@ -6,8 +6,9 @@
 //
 // A process directory has cgroup ("0::/": the sandbox is one cgroup v2
 // cgroup, fs/cgroupfs), cmdline, comm, cwd, environ, exe, fd/, fdinfo/
-// (pos, flags, mnt_id, ino), limits, maps, mountinfo, mounts, root,
-// smaps_rollup (totals only: the memory manager tracks no per-mapping
+// (pos, flags, mnt_id, ino), limits, maps, mountinfo, mounts, net/ (the
+// sandbox's network stack: dev, if_inet6, route, tcp, udp, ...; net.go,
+// also /proc/net), root, smaps_rollup (totals only: the memory manager tracks no per-mapping
 // residency), stat, statm, status and task/, whose [tid] directories
 // describe one thread each.
 //

@@ -35,6 +35,7 @@ func (fs *FS) newRoot() *node {
 		named("loadavg", b.text(fs.loadavg)),
 		named("meminfo", b.text(fs.meminfo)),
 		named("mounts", b.symlink("self/mounts")),
+		named("net", b.symlink("self/net")),
 		named("stat", b.text(fs.stat)),
 		named("sys", fs.sysTree(b)),
 		named("uptime", b.text(fs.uptime)),

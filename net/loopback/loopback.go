@@ -1,7 +1,8 @@
 // Package loopback is an isolated network stack inside the sandbox: one
 // interface, "lo", with 127.0.0.1/8 and ::1/128, and TCP (SOCK_STREAM)
 // and UDP (SOCK_DGRAM) sockets for AF_INET and AF_INET6 that reach only
-// each other. No data ever leaves Ward: there are no host sockets, no
+// each other. Its NETLINK_ROUTE sockets (core/inet/netlink) describe lo,
+// and its sockets answer the SIOCGIF* interface ioctls. No data ever leaves Ward: there are no host sockets, no
 // packets and no checksums, only byte queues between sockets of one
 // Stack. It registers as net "loopback".
 //
@@ -15,7 +16,8 @@
 //
 // Files: addr.go (sockaddr_in/sockaddr_in6 and address rules), ports.go
 // (the port table), socket.go (what TCP and UDP sockets share), opts.go
-// (socket options), tcp.go (stream sockets), udp.go (datagram sockets).
+// (socket options), tcp.go (stream sockets), udp.go (datagram sockets),
+// table.go (the socket list /proc/net/tcp and udp show).
 //
 // # Locking
 //
@@ -27,12 +29,16 @@
 //
 //	Stack.mu
 //	  vfs.Queue.mu (each socket's waiter queue)
+//
+// The netlink namespace (Stack.nl) has its own lock, never held together
+// with Stack.mu.
 package loopback
 
 import (
 	"sync"
 
 	"github.com/seed-a9fb2a21/ward/core/inet"
+	"github.com/seed-a9fb2a21/ward/core/inet/netlink"
 	"github.com/seed-a9fb2a21/ward/core/registry"
 	"github.com/seed-a9fb2a21/ward/core/vfs"
 	"golang.org/x/sys/unix"
@@ -74,15 +80,24 @@ type Stack struct {
 	mu       sync.Mutex
 	ports    map[portKey][]*sock
 	nextPort int
+
+	// nl serves the stack's NETLINK_ROUTE sockets; immutable. Its lock
+	// is independent of mu: neither is taken while holding the other.
+	nl *netlink.Namespace
 }
 
 // New returns an empty stack.
 func New() *Stack {
-	return &Stack{ports: map[portKey][]*sock{}, nextPort: ephemeralFirst}
+	st := &Stack{ports: map[portKey][]*sock{}, nextPort: ephemeralFirst}
+	st.nl = netlink.NewNamespace(st)
+	return st
 }
 
 // Socket implements inet.Stack. stype may carry SOCK_NONBLOCK.
 func (st *Stack) Socket(family, stype, protocol int) (*vfs.FileDescription, error) {
+	if family == unix.AF_NETLINK {
+		return st.nl.NewSocket(stype, protocol)
+	}
 	if family != unix.AF_INET && family != unix.AF_INET6 {
 		return nil, unix.EAFNOSUPPORT
 	}
@@ -109,9 +124,19 @@ func (st *Stack) Socket(family, stype, protocol int) (*vfs.FileDescription, erro
 	return vfs.NewDescription(impl, vfs.DescriptionOptions{Flags: flags, Stream: true}), nil
 }
 
-// Interfaces implements inet.Stack.
+// Interfaces implements inet.Stack: lo, as Linux sets it up (flags
+// LOOPBACK, UP, RUNNING, LOWER_UP; MTU 65536; qlen 1000; a zero hardware
+// address). It returns a fresh slice each time.
 func (st *Stack) Interfaces() []inet.Interface {
-	return []inet.Interface{{Name: "lo", Index: 1, Addrs: []string{"127.0.0.1/8", "::1/128"}}}
+	return []inet.Interface{{
+		Name: "lo", Index: 1, Addrs: []string{"127.0.0.1/8", "::1/128"},
+		Flags:        unix.IFF_UP | unix.IFF_LOOPBACK | unix.IFF_RUNNING | unix.IFF_LOWER_UP,
+		Type:         unix.ARPHRD_LOOPBACK,
+		MTU:          65536,
+		TxQueueLen:   1000,
+		HardwareAddr: make([]byte, 6),
+		Broadcast:    make([]byte, 6),
+	}}
 }
 
 var _ inet.Stack = (*Stack)(nil)

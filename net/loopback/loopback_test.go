@@ -120,7 +120,10 @@ func TestSocketErrors(t *testing.T) {
 		family, typ, proto int
 		want               error
 	}{
-		{unix.AF_NETLINK, unix.SOCK_RAW, 0, unix.EAFNOSUPPORT},
+		{unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_ROUTE, nil},
+		{unix.AF_NETLINK, unix.SOCK_DGRAM, unix.NETLINK_ROUTE, nil},
+		{unix.AF_NETLINK, unix.SOCK_STREAM, unix.NETLINK_ROUTE, unix.ESOCKTNOSUPPORT},
+		{unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_GENERIC, unix.EPROTONOSUPPORT},
 		{unix.AF_PACKET, unix.SOCK_RAW, 0, unix.EAFNOSUPPORT},
 		{unix.AF_INET, unix.SOCK_RAW, unix.IPPROTO_ICMP, unix.ESOCKTNOSUPPORT},
 		{unix.AF_INET, unix.SOCK_SEQPACKET, 0, unix.ESOCKTNOSUPPORT},

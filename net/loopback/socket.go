@@ -41,6 +41,10 @@ type sock struct {
 	soErr    unix.Errno
 	released bool
 	opts     options
+	// uid is the owner's user ID (noteOwnerLocked), valid when
+	// hasOwner.
+	uid      uint32
+	hasOwner bool
 }
 
 func (st *Stack) newSock(family, typ, proto int) sock {
@@ -116,6 +120,7 @@ func (s *sock) Bind(c *inet.Caller, raw []byte) error {
 	if s.bound {
 		return unix.EINVAL
 	}
+	s.noteOwnerLocked(c)
 	return st.bindLocked(s, ap.Addr(), ap.Port())
 }
 
@@ -193,16 +198,20 @@ func (st *Stack) wait(b vfs.Blocker, q *vfs.Queue, mask uint32, timeout time.Dur
 	}
 }
 
-// Ioctl implements vfs.Ioctler: FIONREAD (SIOCINQ) reports the bytes
-// queued (for UDP the next datagram's size), TIOCOUTQ (SIOCOUTQ) 0: data
-// is delivered at once.
-func ioctl(mem vfs.UserMemory, cmd uint32, arg uintptr, inq func() int) (uintptr, error) {
+// ioctl serves the ioctls of TCP and UDP sockets: FIONREAD (SIOCINQ)
+// reports the bytes queued (for UDP the next datagram's size), TIOCOUTQ
+// (SIOCOUTQ) 0: data is delivered at once; the SIOCGIF* interface ioctls
+// describe the stack's interfaces (inet.InterfaceIoctl).
+func (st *Stack) ioctl(mem vfs.UserMemory, cmd uint32, arg uintptr, inq func() int) (uintptr, error) {
 	var n int
 	switch cmd {
 	case vfs.FIONREAD:
 		n = inq()
 	case unix.TIOCOUTQ:
 	default:
+		if r, err, ok := inet.InterfaceIoctl(st.Interfaces(), mem, cmd, arg); ok {
+			return r, err
+		}
 		return 0, unix.ENOTTY
 	}
 	if _, err := mem.CopyOut(arg, inet.OptInt(n)); err != nil {

@@ -52,10 +52,11 @@ func (st *Stack) newStream(family int) *stream {
 }
 
 // Listen implements inet.Socket.
-func (s *stream) Listen(_ *inet.Caller, backlog int) error {
+func (s *stream) Listen(c *inet.Caller, backlog int) error {
 	st := s.st
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	s.noteOwnerLocked(c)
 	if s.connected {
 		return unix.EINVAL
 	}
@@ -141,6 +142,7 @@ func (s *stream) Connect(c *inet.Caller, raw []byte) error {
 		if s.family == unix.AF_INET6 && s.v6only && dst.Is4() {
 			return false, unix.ENETUNREACH
 		}
+		s.noteOwnerLocked(c)
 		if err := st.autoBindLocked(&s.sock); err != nil {
 			return false, err
 		}
@@ -168,6 +170,7 @@ func (s *stream) Connect(c *inet.Caller, raw []byte) error {
 		srv := st.newStream(l.family)
 		srv.opts = l.opts.clone()
 		srv.v6only = l.v6only
+		srv.uid, srv.hasOwner = l.uid, l.hasOwner
 		srv.local = to
 		srv.bound = true
 		k := portKey{unix.IPPROTO_TCP, to.Port()}
@@ -463,7 +466,7 @@ func (s *stream) Readiness(mask uint32) uint32 {
 
 // Ioctl implements vfs.Ioctler.
 func (s *stream) Ioctl(_ vfs.Blocker, mem vfs.UserMemory, cmd uint32, arg uintptr) (uintptr, error) {
-	return ioctl(mem, cmd, arg, func() int {
+	return s.st.ioctl(mem, cmd, arg, func() int {
 		s.st.mu.Lock()
 		defer s.st.mu.Unlock()
 		if s.listening {

@@ -56,7 +56,7 @@ func (d *dgram) Accept(*inet.Caller, bool) (*vfs.FileDescription, []byte, error)
 // Connect implements inet.Socket: it sets the default destination and
 // filters what is received to datagrams from it; AF_UNSPEC dissolves the
 // association.
-func (d *dgram) Connect(_ *inet.Caller, raw []byte) error {
+func (d *dgram) Connect(c *inet.Caller, raw []byte) error {
 	st := d.st
 	if isUnspecifiedFamily(raw) {
 		st.mu.Lock()
@@ -85,6 +85,7 @@ func (d *dgram) Connect(_ *inet.Caller, raw []byte) error {
 	if d.family == unix.AF_INET6 && d.v6only && dst.Is4() {
 		return unix.ENETUNREACH
 	}
+	d.noteOwnerLocked(c)
 	if err := st.autoBindLocked(&d.sock); err != nil {
 		return err
 	}
@@ -125,7 +126,7 @@ func (d *dgram) Shutdown(_ *inet.Caller, how int) error {
 
 // SendMsg implements inet.Socket: one datagram to m.To or the connected
 // peer.
-func (d *dgram) SendMsg(_ *inet.Caller, data []byte, m inet.SendMsg) (int, error) {
+func (d *dgram) SendMsg(c *inet.Caller, data []byte, m inet.SendMsg) (int, error) {
 	if !m.Ctl.Empty() {
 		return 0, unix.EINVAL
 	}
@@ -173,6 +174,7 @@ func (d *dgram) SendMsg(_ *inet.Caller, data []byte, m inet.SendMsg) (int, error
 	if d.family == unix.AF_INET6 && d.v6only && to.Addr().Is4() {
 		return 0, unix.ENETUNREACH
 	}
+	d.noteOwnerLocked(c)
 	if err := st.autoBindLocked(&d.sock); err != nil {
 		return 0, err
 	}
@@ -290,7 +292,7 @@ func (d *dgram) Readiness(mask uint32) uint32 {
 
 // Ioctl implements vfs.Ioctler.
 func (d *dgram) Ioctl(_ vfs.Blocker, mem vfs.UserMemory, cmd uint32, arg uintptr) (uintptr, error) {
-	return ioctl(mem, cmd, arg, func() int {
+	return d.st.ioctl(mem, cmd, arg, func() int {
 		d.st.mu.Lock()
 		defer d.st.mu.Unlock()
 		if len(d.recvq) == 0 {

@@ -1,7 +1,9 @@
 // Package none is the network stack with nothing in it: no interfaces, no
-// IP sockets. socket(AF_INET/AF_INET6, ...) fails with EAFNOSUPPORT, as on a
-// kernel built without IP. Unix-domain sockets are the kernel's own and are
-// not affected. It registers as net "none".
+// IP sockets, no netlink. socket(2) with any family it would serve
+// (AF_INET, AF_INET6, AF_NETLINK, ...) fails with EAFNOSUPPORT, as on a
+// kernel built without them, so getifaddrs(3) fails and ip(8) cannot open
+// its socket; /proc/net shows empty tables. Unix-domain sockets are the
+// kernel's own and are not affected. It registers as net "none".
 package none
 
 import (

@@ -12,7 +12,7 @@ import (
 // the address space reaching the platform from mremap and madvise.
 func TestSyscallFuzz(t *testing.T) {
 	probe := buildProbe(t, "syscall_fuzz")
-	for _, mode := range []string{"any", "mm"} {
+	for _, mode := range []string{"any", "mm", "net"} {
 		r := run(t, true, probe, mode, "4", "1")
 		if r.status != 0 || r.stdout != "fuzz done\n" {
 			t.Errorf("%s: status %d, stdout %q\n%s", mode, r.status, r.stdout, r.stderr)

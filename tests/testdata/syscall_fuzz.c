@@ -8,14 +8,20 @@
 // The children may die of anything; the kernel must not: tests/fuzz_test.go
 // checks that ward ends normally and logs no kernel error. It is only ever
 // run under ward, never natively (it would be root on the host).
-// Usage: syscall_fuzz any|mm ROUNDS SEED
+// "net" makes sockets of every family the kernel serves (AF_UNIX,
+// AF_INET, AF_INET6, AF_NETLINK) and throws the socket calls at them.
+// Usage: syscall_fuzz any|mm|net ROUNDS SEED
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -127,10 +133,66 @@ static void fuzz_mm(void) {
 	}
 }
 
+static const int families[] = {AF_UNIX, AF_INET, AF_INET6, AF_NETLINK};
+static const int types[] = {SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET};
+
+// sockarg returns a socket descriptor made here, or now and then garbage.
+static long sockarg(int *fds, int n) {
+	return rnd() % 8 == 0 ? arg() : fds[rnd() % n];
+}
+
+static void fuzz_net(void) {
+	int fds[16];
+	for (int i = 0; i < 16; i++) {
+		int fam = families[rnd() % 4], typ = types[rnd() % 4] | (rnd() % 2 ? SOCK_NONBLOCK : 0);
+		fds[i] = socket(fam, typ, rnd() % 4 == 0 ? (int)(rnd() % 20) : 0);
+		if (fds[i] < 0)
+			fds[i] = socket(fam, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	}
+	static const long calls[] = {SYS_bind, SYS_connect, SYS_listen, SYS_accept4, SYS_sendto, SYS_recvfrom,
+		SYS_sendmsg, SYS_recvmsg, SYS_sendmmsg, SYS_recvmmsg, SYS_shutdown, SYS_getsockname,
+		SYS_getpeername, SYS_setsockopt, SYS_getsockopt, SYS_ioctl, SYS_read, SYS_write, SYS_poll};
+	for (int i = 0; i < 3000; i++) {
+		long nr = calls[rnd() % (sizeof calls / sizeof calls[0])];
+		long flags = rnd() % 2 ? MSG_DONTWAIT : arg();
+		switch (nr) {
+		case SYS_poll: {
+			struct pollfd p = {(int)sockarg(fds, 16), POLLIN | POLLOUT, 0};
+			syscall(nr, &p, 1, 0);
+			break;
+		}
+		case SYS_recvfrom: case SYS_sendto:
+			syscall(nr, sockarg(fds, 16), arg(), rnd() % 2 ? rnd() % 70000 : arg(), flags | MSG_DONTWAIT, arg(), arg());
+			break;
+		case SYS_recvmsg: case SYS_sendmsg: case SYS_recvmmsg: case SYS_sendmmsg:
+			syscall(nr, sockarg(fds, 16), arg(), rnd() % 4, flags | MSG_DONTWAIT, 0, 0);
+			break;
+		case SYS_accept4:
+			syscall(nr, sockarg(fds, 16), arg(), arg(), SOCK_NONBLOCK);
+			break;
+		case SYS_read: case SYS_write:
+			if (fcntl((int)fds[i % 16], F_SETFL, O_NONBLOCK) == 0)
+				syscall(nr, fds[i % 16], arg(), rnd() % 70000);
+			break;
+		case SYS_connect: case SYS_bind:
+			// Loopback addresses now and then, so that some calls succeed.
+			if (rnd() % 3 == 0) {
+				struct sockaddr_in a = {AF_INET, htons((unsigned short)(rnd() % 4 ? 40000 + rnd() % 8 : 0)), {htonl(0x7f000001)}};
+				syscall(nr, sockarg(fds, 16), &a, sizeof a);
+				break;
+			}
+			syscall(nr, sockarg(fds, 16), arg(), rnd() % 200);
+			break;
+		default:
+			syscall(nr, sockarg(fds, 16), arg(), arg(), arg(), arg(), arg());
+		}
+	}
+}
+
 int main(int argc, char **argv) {
 	if (argc != 4)
 		return 2;
-	int mm = strcmp(argv[1], "mm") == 0, rounds = atoi(argv[2]), seed = atoi(argv[3]);
+	int mm = strcmp(argv[1], "mm") == 0, net = strcmp(argv[1], "net") == 0, rounds = atoi(argv[2]), seed = atoi(argv[3]);
 	for (int r = 0; r < rounds; r++) {
 		pid_t p = fork();
 		if (p == 0) {
@@ -143,6 +205,8 @@ int main(int argc, char **argv) {
 			scratch = mmap(0, 65536 + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			if (mm)
 				fuzz_mm();
+			else if (net)
+				fuzz_net();
 			else
 				fuzz_any();
 			_exit(0);

@@ -40,17 +40,17 @@ except OSError as e:
 `
 
 // TestPtyPython round-trips lines through a pty made by Python's pty
-// module, as natively.
+// module. What Linux prints is the expected output, but it is not compared
+// run by run: the host's pty hands data to the other side asynchronously,
+// so a read right after a write sometimes gets only part of a line there
+// (b'back' and then b'\r\nout\n'); Ward's pty always has the whole line.
 func TestPtyPython(t *testing.T) {
 	needFile(t, python3)
-	native := run(t, false, python3, "-c", ptyRoundTrip)
 	got := run(t, true, python3, "-c", ptyRoundTrip)
 	want := "True True True\nb'hello wold\\n' b'hello wor\\x08 \\x08ld\\r\\n'\nb'back\\r\\n'\nb'\\x03raw\\r'\nb'out\\n'\n0 0\nmaster after slave close: True\n"
-	if native.stdout != want {
-		t.Logf("native output differs from the expected one:\n%s", native.stdout)
-	}
-	if got.status != 0 || got.stdout != native.stdout {
-		t.Errorf("ward: status %d\n%s\nnative:\n%s\nward stderr:\n%s", got.status, got.stdout, native.stdout, got.stderr)
+	if got.status != 0 || got.stdout != want {
+		native := run(t, false, python3, "-c", ptyRoundTrip)
+		t.Errorf("ward: status %d\n%s\nwant:\n%s\nnative, for reference:\n%s\nward stderr:\n%s", got.status, got.stdout, want, native.stdout, got.stderr)
 	}
 }
 

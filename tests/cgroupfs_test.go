@@ -2,9 +2,6 @@ package tests
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -134,28 +131,9 @@ func main() { fmt.Println(runtime.GOMAXPROCS(0), runtime.NumCPU()) }
 // On a two-CPU host that is the CPU count anyway, so the test also checks
 // in the system call trace that the runtime opened cpu.max.
 func TestCgroupfsGOMAXPROCS(t *testing.T) {
-	if os.Getenv("TEST_SRCDIR") != "" {
-		t.Skip("under Bazel: this test needs the go tool to build its static Go test program, which Bazel does not provide to tests")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go tool is not installed: cannot build the static Go test program")
-	}
-	dir := t.TempDir()
-	writeFile(t, dir, "main.go", gomaxprocsProgram, 0o644)
 	// go 1.25: the cgroup-aware GOMAXPROCS default depends on the module's
 	// language version.
-	writeFile(t, dir, "go.mod", "module gomaxprocs\n\ngo 1.25\n", 0o644)
-	bin := filepath.Join(dir, "gomaxprocs")
-	cmd := exec.Command(goTool, "build", "-o", bin, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=", "GOTOOLCHAIN=local")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		if strings.Contains(string(b), "go.mod requires go >= 1.25") {
-			t.Skipf("the go tool is older than 1.25, whose runtime does not read cpu.max:\n%s", b)
-		}
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
+	bin := buildGoProgram(t, "gomaxprocs", gomaxprocsProgram, "1.25")
 	cfg := cgroupfsConfig(t, `cgroup "cpu" {
   cpus = "1"
 }`)

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -255,23 +253,7 @@ func main() {
 
 // TestGoProgram builds a static Go program and runs it under ward.
 func TestGoProgram(t *testing.T) {
-	if os.Getenv("TEST_SRCDIR") != "" {
-		t.Skip("under Bazel: this test needs the go tool to build its static Go test program (go_preempt), which Bazel does not provide to tests")
-	}
-	goTool, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("the go tool is not installed: cannot build the static Go test program (go_preempt)")
-	}
-	dir := t.TempDir()
-	writeFile(t, dir, "main.go", goProgram, 0o644)
-	writeFile(t, dir, "go.mod", "module gopreempt\n\ngo 1.21\n", 0o644)
-	bin := filepath.Join(dir, "go_preempt")
-	cmd := exec.Command(goTool, "build", "-o", bin, ".")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=")
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
+	bin := buildGoProgram(t, "go_preempt", goProgram, "1.21")
 	r := run(t, true, bin)
 	if want := "sum 499500 timer true preempted true\n"; r.status != 0 || r.stdout != want {
 		t.Errorf("status %d, stdout %q, want %q\nstderr:\n%s", r.status, r.stdout, want, r.stderr)

@@ -101,6 +101,9 @@ func (t *Task) exit() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	tg.zombie = true
+	if tg.exitCh != nil {
+		close(tg.exitCh) // pidfds
+	}
 	k.reparentChildrenLocked(tg)
 	if tg == k.init {
 		k.initExit = tg.exitStatus

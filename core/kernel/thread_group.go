@@ -97,6 +97,10 @@ type ThreadGroup struct {
 	cpu      time.Duration
 	childCPU time.Duration
 
+	// exitCh, made on demand by Exited, is closed when the process
+	// becomes a zombie. Guarded by Kernel.mu.
+	exitCh chan struct{}
+
 	// mm is the address space; it is replaced by exec and may be shared
 	// with a vfork child or parent.
 	mm atomic.Pointer[mmRef]

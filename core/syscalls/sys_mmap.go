@@ -26,16 +26,16 @@ func init() {
 		// pkey_mprotect is mprotect for key -1 only.
 		tb.set(linux.SysPkeyAlloc, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 			return 0, unix.EINVAL
-		}, argHex, argHex)
+		}, argInt, argHex, argHex)
 		tb.set(linux.SysPkeyFree, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 			return 0, unix.EINVAL
-		}, argInt)
+		}, argInt, argInt)
 		tb.set(linux.SysPkeyMprotect, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 			if int32(a[3]) != -1 {
 				return 0, unix.EINVAL
 			}
 			return 0, t.MM().MProtect(a[0], a[1], uint32(a[2]))
-		}, argHex, argInt, argHex, argInt)
+		}, argInt, argHex, argInt, argHex, argInt)
 		tb.set(linux.SysBrk, func(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 			addr, _ := t.MM().Brk(a[0])
 			return addr, nil

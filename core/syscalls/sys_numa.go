@@ -43,9 +43,9 @@ const (
 
 func init() {
 	register(func(tb *Table) {
-		tb.set(linux.SysGetMempolicy, sysGetMempolicy, argPtr, argPtr, argInt, argHex, argHex)
-		tb.set(linux.SysSetMempolicy, sysSetMempolicy, argInt, argPtr, argInt)
-		tb.set(linux.SysMbind, sysMbind, argHex, argInt, argInt, argPtr, argInt, argHex)
+		tb.set(linux.SysGetMempolicy, sysGetMempolicy, argInt, argPtr, argPtr, argInt, argHex, argHex)
+		tb.set(linux.SysSetMempolicy, sysSetMempolicy, argInt, argInt, argPtr, argInt)
+		tb.set(linux.SysMbind, sysMbind, argInt, argHex, argInt, argInt, argPtr, argInt, argHex)
 	})
 }
 

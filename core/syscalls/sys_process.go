@@ -81,17 +81,60 @@ func cloneResult(tid int32, err error) (uintptr, error) {
 }
 
 // sysClone: on x86-64 the argument order is flags, stack, parent_tid,
-// child_tid, tls.
+// child_tid, tls. With CLONE_PIDFD the pidfd goes where parent_tid points.
 func sysClone(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	flags := uint64(a[0])
-	return cloneResult(t.Clone(kernel.CloneOptions{
+	if flags&unix.CLONE_PIDFD != 0 && flags&unix.CLONE_PARENT_SETTID != 0 {
+		return 0, unix.EINVAL
+	}
+	opts := kernel.CloneOptions{
 		Flags:      flags &^ 0xff,
 		ExitSignal: int(flags & 0xff),
 		Stack:      a[1],
 		ParentTID:  a[2],
 		ChildTID:   a[3],
 		TLS:        a[4],
-	}))
+	}
+	if flags&unix.CLONE_PIDFD != 0 {
+		opts.ParentTID = 0
+		return cloneWithPidfd(t, opts, a[2])
+	}
+	return cloneResult(t.Clone(opts))
+}
+
+// cloneWithPidfd is clone with CLONE_PIDFD: it also makes a pidfd for the
+// new process and stores its number at pidfdAddr. The address is checked
+// before the clone, so that a bad one fails the call without a child.
+func cloneWithPidfd(t *kernel.Task, opts kernel.CloneOptions, pidfdAddr uintptr) (uintptr, error) {
+	if opts.Flags&unix.CLONE_THREAD != 0 {
+		return 0, unix.EINVAL
+	}
+	var word [4]byte
+	if _, err := t.MM().CopyOut(pidfdAddr, word[:]); err != nil {
+		return 0, unix.EFAULT
+	}
+	opts.Flags &^= unix.CLONE_PIDFD
+	tid, err := t.Clone(opts)
+	if err != nil {
+		return 0, err
+	}
+	// The child may already have exited, and, its parent ignoring
+	// SIGCHLD, been reaped: then its pidfd is of a process that is gone.
+	tg, _ := t.Kernel().ProcessByPID(tid)
+	if tg != nil && tg.TGID() != tid {
+		tg = nil
+	}
+	fd, err := installFile(t, newPidFD(tg, false), true)
+	if err != nil {
+		// Linux reserves the descriptor before it clones; here the
+		// child exists already and the caller learns of it by its
+		// PID only.
+		return uintptr(tid), nil
+	}
+	le := uint32(fd)
+	word = [4]byte{byte(le), byte(le >> 8), byte(le >> 16), byte(le >> 24)}
+	t.MM().CopyOut(pidfdAddr, word[:])
+	return uintptr(tid), nil
 }
 
 // sysClone3 decodes struct clone_args (<linux/sched.h>).
@@ -115,22 +158,25 @@ func sysClone3(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 	flags, pidfd, childTID, parentTID, exitSignal, stack, stackSize, tls := u(0), u(1), u(2), u(3), u(4), u(5), u(6), u(7)
 	// pidfd is read only with CLONE_PIDFD (glibc's pthread_create
 	// fills it anyway).
-	_ = pidfd
-	if flags&unix.CLONE_PIDFD != 0 || exitSignal > 64 || (size >= 88 && (u(8) != 0 || u(9) != 0 || u(10) != 0)) {
+	if exitSignal > 64 || (size >= 88 && (u(8) != 0 || u(9) != 0 || u(10) != 0)) {
 		return 0, unix.EINVAL
 	}
 	var sp uintptr
 	if stack != 0 {
 		sp = uintptr(stack + stackSize)
 	}
-	return cloneResult(t.Clone(kernel.CloneOptions{
+	opts := kernel.CloneOptions{
 		Flags:      flags,
 		ExitSignal: int(exitSignal),
 		Stack:      sp,
 		ParentTID:  uintptr(parentTID),
 		ChildTID:   uintptr(childTID),
 		TLS:        uintptr(tls),
-	}))
+	}
+	if flags&unix.CLONE_PIDFD != 0 {
+		return cloneWithPidfd(t, opts, uintptr(pidfd))
+	}
+	return cloneResult(t.Clone(opts))
 }
 
 func le64(b []byte) uint64 {
@@ -182,9 +228,10 @@ func sysWait4(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 
 // waitid idtypes (<linux/wait.h>).
 const (
-	pAll  = 0
-	pPID  = 1
-	pPGID = 2
+	pAll   = 0
+	pPID   = 1
+	pPGID  = 2
+	pPIDFD = 3
 )
 
 // sysWaitid implements waitid(2) with WEXITED, WSTOPPED, WCONTINUED,
@@ -195,7 +242,13 @@ func sysWaitid(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		return 0, unix.EINVAL
 	}
 	var pid int32
+	pidfdNonblock := false
 	switch idtype {
+	case pPIDFD:
+		var err error
+		if pid, pidfdNonblock, err = pidfdWaitTarget(t, id); err != nil {
+			return 0, err
+		}
 	case pAll:
 		pid = -1
 	case pPID:
@@ -219,11 +272,15 @@ func sysWaitid(t *kernel.Task, a *kernel.SyscallArgs) (uintptr, error) {
 		Exited:    opts&wExited != 0,
 		Stopped:   opts&wUntraced != 0,
 		Continued: opts&wContinued != 0,
-		NoHang:    opts&wNoHang != 0,
+		NoHang:    opts&wNoHang != 0 || pidfdNonblock,
 		NoWait:    opts&wNoWait != 0,
 	})
 	if err != nil {
 		return 0, err
+	}
+	if pidfdNonblock && res.PID == 0 && opts&wNoHang == 0 {
+		// A non-blocking pidfd's process has not changed state.
+		return 0, unix.EAGAIN
 	}
 	if a[2] != 0 {
 		var si linux.Siginfo

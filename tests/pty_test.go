@@ -277,3 +277,63 @@ network "none" {}`)
 		t.Errorf("ward: status %d %q, want %q\nstderr:\n%s", got.status, got.stdout, want, got.stderr)
 	}
 }
+
+// ptyBackgroundRead runs bash -i on a pty and starts cat in the background:
+// reading the terminal from a background job stops it (SIGTTIN), bash
+// reports it stopped, and fg brings it back to read a line. A background
+// job that writes with TOSTOP set stops too (SIGTTOU).
+const ptyBackgroundRead = `
+import os, pty, select, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execve("/bin/bash", ["bash", "--norc", "--noprofile", "-i"], dict(os.environ, TERM="dumb", PS1="$ "))
+out = b""
+def drain(secs, marker):
+    global out
+    end = time.time() + secs
+    while time.time() < end and marker not in out:
+        r, _, _ = select.select([fd], [], [], 0.05)
+        if r:
+            try:
+                b = os.read(fd, 4096)
+            except OSError:
+                break
+            if not b:
+                break
+            out += b
+    return marker in out
+def stopped(n):
+    # Asks bash for its jobs until one is reported stopped (the job may
+    # take a moment to reach the terminal on a loaded machine).
+    global out
+    for i in range(40):
+        out = b""
+        os.write(fd, b"jobs; echo JOBS-$((%d+%d))\n" % (n, i))
+        if drain(10, b"JOBS-%d" % (n + i)) and b"Stopped" in out:
+            return True
+        time.sleep(0.25)
+    return False
+os.write(fd, b"/bin/cat > /dev/null &\n")
+print("cat stopped:", stopped(1000))
+os.write(fd, b"kill -9 %1; wait; stty tostop; (echo from-background) &\n")
+print("write stopped:", stopped(2000))
+os.write(fd, b"kill -9 %1; stty -tostop; exit 3\n")
+drain(10, b"\x00")
+_, st = os.waitpid(pid, 0)
+print("status:", os.waitstatus_to_exitcode(st))
+`
+
+// TestPtyBackgroundJobStops: job control stops a background job that reads
+// (or, under TOSTOP, writes) its controlling terminal, as natively.
+func TestPtyBackgroundJobStops(t *testing.T) {
+	needFile(t, python3)
+	needFile(t, "/bin/bash")
+	want := "cat stopped: True\nwrite stopped: True\nstatus: 3\n"
+	if native := run(t, false, python3, "-c", ptyBackgroundRead); native.stdout != want {
+		t.Logf("natively:\n%s", native.stdout)
+	}
+	got := run(t, true, python3, "-c", ptyBackgroundRead)
+	if got.status != 0 || got.stdout != want {
+		t.Errorf("ward: status %d\n%s\nwant:\n%s\nstderr:\n%s", got.status, got.stdout, want, got.stderr)
+	}
+}

@@ -482,6 +482,12 @@ func (t *Task) doSyscall() error {
 			t.k.log.Error("system call failed inside the kernel", "sysno", sysno, "pid", t.tg.tgid, "err", err)
 			errno = unix.EIO
 		}
+		if errno == errRestartNoIntr {
+			// Always restarted (terminal job control).
+			r.Rax = r.Orig_rax
+			r.Rip -= 2
+			return nil
+		}
 		if errno == errRestartSys {
 			// Interrupted by a signal: the handler's SA_RESTART says
 			// whether the call runs again after it, else EINTR.

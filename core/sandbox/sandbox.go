@@ -357,6 +357,10 @@ type jobControl struct {
 	fg int32
 }
 
+// Session is the init process's session, whose controlling terminal the
+// host terminal is.
+func (j *jobControl) Session() int32 { return 1 }
+
 func (j *jobControl) ForegroundPgrp() (int32, error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()

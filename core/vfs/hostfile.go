@@ -38,6 +38,36 @@ type JobControl interface {
 	// SetForegroundPgrp makes pgid the foreground process group, or
 	// returns the errno tcsetpgrp(3) would (EPERM, ESRCH).
 	SetForegroundPgrp(pgid int32) error
+
+	// Session is the session whose controlling terminal the host
+	// terminal is: the init process's.
+	Session() int32
+}
+
+// TerminalUser is what a terminal needs from the task that reads or writes
+// it (the Blocker passed to Read and Write, a core/kernel Task) for job
+// control: its session, and the kernel's decision about a process in a
+// background group (Task.TerminalAccess: nil, EIO, or an error that
+// restarts the call after SIGTTIN/SIGTTOU stopped its job).
+type TerminalUser interface {
+	SessionID() int32
+	TerminalAccess(fg int32, sig int) error
+}
+
+// hostJobControl applies job control to a read (SIGTTIN) or write
+// (SIGTTOU) of the host terminal by the task b, if the terminal is its
+// controlling terminal.
+func hostJobControl(b Blocker, sig unix.Signal) error {
+	jc := jobControl.Load()
+	tu, ok := b.(TerminalUser)
+	if jc == nil || *jc == nil || !ok || tu.SessionID() != (*jc).Session() {
+		return nil
+	}
+	fg, err := (*jc).ForegroundPgrp()
+	if err != nil {
+		return nil
+	}
+	return tu.TerminalAccess(fg, int(sig))
 }
 
 var jobControl atomic.Pointer[JobControl]
@@ -211,6 +241,11 @@ func (f *hostFile) Read(b Blocker, dst []byte, off int64) (int, error) {
 	if f.stat.Mode&unix.S_IFMT == unix.S_IFREG {
 		return unix.Pread(f.fd, dst, off)
 	}
+	if f.tty {
+		if err := hostJobControl(b, unix.SIGTTIN); err != nil {
+			return 0, err
+		}
+	}
 	for {
 		if err := f.wait(b, unix.POLLIN); err != nil {
 			return 0, err
@@ -229,10 +264,22 @@ func (f *hostFile) Read(b Blocker, dst []byte, off int64) (int, error) {
 	}
 }
 
+// tostop reports whether the host terminal has TOSTOP set: background
+// writes stop their job.
+func (f *hostFile) tostop() bool {
+	t, err := unix.IoctlGetTermios(f.fd, unix.TCGETS)
+	return err == nil && t.Lflag&unix.TOSTOP != 0
+}
+
 // Write implements FileImpl.Write.
 func (f *hostFile) Write(b Blocker, src []byte, off int64) (int, error) {
 	if f.stat.Mode&unix.S_IFMT == unix.S_IFREG && off >= 0 {
 		return unix.Pwrite(f.fd, src, off)
+	}
+	if f.tty && f.tostop() {
+		if err := hostJobControl(b, unix.SIGTTOU); err != nil {
+			return 0, err
+		}
 	}
 	done := 0
 	for done < len(src) {

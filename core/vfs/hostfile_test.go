@@ -94,6 +94,21 @@ type fixedJobControl struct{ pgid int32 }
 
 func (j *fixedJobControl) ForegroundPgrp() (int32, error)  { return j.pgid, nil }
 func (j *fixedJobControl) SetForegroundPgrp(p int32) error { j.pgid = p; return nil }
+func (j *fixedJobControl) Session() int32                  { return 1 }
+
+// backgroundTask is a Blocker that is a task of session sid for job
+// control, which the kernel would stop: it records the signal asked for.
+type backgroundTask struct {
+	sid  int32
+	sigs []int
+}
+
+func (b *backgroundTask) Interrupted() <-chan struct{} { return nil }
+func (b *backgroundTask) SessionID() int32             { return b.sid }
+func (b *backgroundTask) TerminalAccess(fg int32, sig int) error {
+	b.sigs = append(b.sigs, sig)
+	return unix.EIO
+}
 
 func TestHostTerminal(t *testing.T) {
 	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
@@ -135,6 +150,17 @@ func TestHostTerminal(t *testing.T) {
 	}
 	vfs.SetJobControl(&fixedJobControl{pgid: 7})
 	defer vfs.SetJobControl(nil)
+	// Job control: a read of the terminal by a task of its session asks
+	// the kernel (SIGTTIN); one of another session does not.
+	bg := &backgroundTask{sid: 1}
+	if _, err := tty.Read(bg, make([]byte, 1)); err != unix.EIO || len(bg.sigs) != 1 || bg.sigs[0] != int(unix.SIGTTIN) {
+		t.Errorf("background read: %v, signals %v", err, bg.sigs)
+	}
+	other := &backgroundTask{sid: 5}
+	unix.Write(master, []byte("x\n"))
+	if _, err := tty.Read(other, make([]byte, 4)); err != nil || len(other.sigs) != 0 {
+		t.Errorf("read by another session: %v, signals %v", err, other.sigs)
+	}
 	if _, err := tty.Ioctl(nil, mem, vfs.TIOCGPGRP, 0x1000); err != nil || mem.buf[0] != 7 {
 		t.Errorf("TIOCGPGRP = %d, %v", mem.buf[0], err)
 	}

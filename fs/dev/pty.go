@@ -176,9 +176,31 @@ func (p *pty) raise(fg int32, sigs []int) {
 	}
 }
 
+// jobControl applies job control to the task b reading (SIGTTIN) or
+// writing (SIGTTOU) the slave, if the pty is its controlling terminal: a
+// process in a background group is stopped (core/kernel
+// Task.TerminalAccess). A write is checked only under TOSTOP.
+func (p *pty) jobControl(b vfs.Blocker, sig unix.Signal) error {
+	tu, ok := b.(vfs.TerminalUser)
+	if !ok {
+		return nil
+	}
+	p.mu.Lock()
+	sid, fg := p.sid, p.fg
+	tostop := p.ld.t.lflag&unix.TOSTOP != 0
+	p.mu.Unlock()
+	if sid == 0 || (sig == unix.SIGTTOU && !tostop) || tu.SessionID() != sid {
+		return nil
+	}
+	return tu.TerminalAccess(fg, int(sig))
+}
+
 // slaveRead reads the slave's input: a line in canonical mode; otherwise
 // as VMIN and VTIME say.
 func (p *pty) slaveRead(b vfs.Blocker, dst []byte) (int, error) {
+	if err := p.jobControl(b, unix.SIGTTIN); err != nil {
+		return 0, err
+	}
 	if len(dst) == 0 {
 		return 0, nil
 	}
@@ -255,6 +277,9 @@ func (p *pty) slaveRead(b vfs.Blocker, dst []byte) (int, error) {
 
 // slaveWrite writes the slave's output, post-processed, to the master.
 func (p *pty) slaveWrite(b vfs.Blocker, src []byte) (int, error) {
+	if err := p.jobControl(b, unix.SIGTTOU); err != nil {
+		return 0, err
+	}
 	done := 0
 	var e *vfs.Entry
 	defer func() {

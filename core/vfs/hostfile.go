@@ -379,7 +379,17 @@ func (f *hostFile) poller() {
 }
 
 // Ioctl implements Ioctler.
-func (f *hostFile) Ioctl(_ Blocker, mem UserMemory, cmd uint32, arg uintptr) (uintptr, error) {
+func (f *hostFile) Ioctl(b Blocker, mem UserMemory, cmd uint32, arg uintptr) (uintptr, error) {
+	switch cmd {
+	case TCSETS, TCSETSW, TCSETSF, TIOCSPGRP:
+		// A background job that changes the terminal's settings stops
+		// (SIGTTOU), as for a write under TOSTOP.
+		if f.tty {
+			if err := hostJobControl(b, unix.SIGTTOU); err != nil {
+				return 0, err
+			}
+		}
+	}
 	switch cmd {
 	case FIONREAD:
 		n, err := unix.IoctlGetInt(f.fd, FIONREAD)

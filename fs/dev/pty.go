@@ -179,8 +179,20 @@ func (p *pty) raise(fg int32, sigs []int) {
 // jobControl applies job control to the task b reading (SIGTTIN) or
 // writing (SIGTTOU) the slave, if the pty is its controlling terminal: a
 // process in a background group is stopped (core/kernel
-// Task.TerminalAccess). A write is checked only under TOSTOP.
+// Task.TerminalAccess). A write is checked only under TOSTOP; a change of
+// the terminal's settings (settingsChange) always.
 func (p *pty) jobControl(b vfs.Blocker, sig unix.Signal) error {
+	return p.checkAccess(b, sig, sig == unix.SIGTTOU)
+}
+
+// settingsChange applies job control to a change of the terminal's
+// settings (tcsetattr, tcsetpgrp, tcflush, tcflow) by b: SIGTTOU whatever
+// TOSTOP says, as Linux's tty_check_change.
+func (p *pty) settingsChange(b vfs.Blocker) error {
+	return p.checkAccess(b, unix.SIGTTOU, false)
+}
+
+func (p *pty) checkAccess(b vfs.Blocker, sig unix.Signal, needTostop bool) error {
 	tu, ok := b.(vfs.TerminalUser)
 	if !ok {
 		return nil
@@ -189,7 +201,7 @@ func (p *pty) jobControl(b vfs.Blocker, sig unix.Signal) error {
 	sid, fg := p.sid, p.fg
 	tostop := p.ld.t.lflag&unix.TOSTOP != 0
 	p.mu.Unlock()
-	if sid == 0 || (sig == unix.SIGTTOU && !tostop) || tu.SessionID() != sid {
+	if sid == 0 || (needTostop && !tostop) || tu.SessionID() != sid {
 		return nil
 	}
 	return tu.TerminalAccess(fg, int(sig))
@@ -780,7 +792,13 @@ func (f *slaveFile) Release() { f.p.releaseSlave() }
 func (f *slaveFile) Stream() bool { return true }
 
 // Ioctl implements vfs.Ioctler.
-func (f *slaveFile) Ioctl(_ vfs.Blocker, mem vfs.UserMemory, cmd uint32, arg uintptr) (uintptr, error) {
+func (f *slaveFile) Ioctl(b vfs.Blocker, mem vfs.UserMemory, cmd uint32, arg uintptr) (uintptr, error) {
+	switch cmd {
+	case vfs.TCSETS, vfs.TCSETSW, vfs.TCSETSF, tcsets2, tcsetsw2, tcsetsf2, vfs.TIOCSPGRP, tcflsh, tcxonc:
+		if err := f.p.settingsChange(b); err != nil {
+			return 0, err
+		}
+	}
 	return f.p.ioctl(false, mem, cmd, arg)
 }
 

@@ -283,10 +283,11 @@ network "none" {}`)
 // reports it stopped. A background job that writes with TOSTOP set, or
 // changes the terminal's settings, stops too (SIGTTOU).
 const ptyBackgroundRead = `
-import os, pty, select, time
+import os, pty, select, sys, time
+argv = sys.argv[1:] + ["/bin/bash", "--norc", "--noprofile", "-i"]
 pid, fd = pty.fork()
 if pid == 0:
-    os.execve("/bin/bash", ["bash", "--norc", "--noprofile", "-i"], dict(os.environ, TERM="dumb", PS1="$ "))
+    os.execve(argv[0], argv, dict(os.environ, TERM="dumb", PS1="$ "))
 out = b""
 def drain(secs, marker):
     global out
@@ -341,5 +342,11 @@ func TestPtyBackgroundJobStops(t *testing.T) {
 	got := run(t, true, python3, "-c", ptyBackgroundRead)
 	if got.status != 0 || got.stdout != want {
 		t.Errorf("ward: status %d\n%s\nwant:\n%s\nstderr:\n%s", got.status, got.stdout, want, got.stderr)
+	}
+	// The same with ward itself on the terminal: bash is the sandbox's
+	// init and the host terminal is its controlling terminal.
+	got = run(t, false, python3, "-c", ptyBackgroundRead, wardBinary(t), "run", "--")
+	if got.status != 0 || got.stdout != want {
+		t.Errorf("ward on the terminal: status %d\n%s\nwant:\n%s\nstderr:\n%s", got.status, got.stdout, want, got.stderr)
 	}
 }

@@ -2,6 +2,7 @@ package vfs
 
 import (
 	"sync"
+	"time"
 
 	"github.com/seed-a9fb2a21/ward/core/abi/linux"
 	"golang.org/x/sys/unix"
@@ -56,6 +57,51 @@ func Wait(b Blocker, e *Entry) error {
 		return nil
 	case <-b.Interrupted():
 		return ErrInterrupted
+	}
+}
+
+// WaitFor runs try with mu held until it reports done or fails, waiting on q
+// for the events in mask (and EventErr, EventHup) in between, following
+// the Blocker contract: EAGAIN at once for NonBlocking, ErrInterrupted when
+// b fires. A timeout above zero (SO_RCVTIMEO, SO_SNDTIMEO) ends the wait
+// with EAGAIN.
+func WaitFor(b Blocker, mu sync.Locker, q *Queue, mask uint32, timeout time.Duration, try func() (done bool, err error)) error {
+	mu.Lock()
+	done, err := try()
+	mu.Unlock()
+	if done || err != nil {
+		return err
+	}
+	if b == NonBlocking {
+		return unix.EAGAIN
+	}
+	w := NewEntry(mask | EventErr | EventHup)
+	q.Register(w)
+	defer q.Unregister(w)
+	var deadline <-chan time.Time
+	if timeout > 0 {
+		tm := time.NewTimer(timeout)
+		defer tm.Stop()
+		deadline = tm.C
+	}
+	var intr <-chan struct{}
+	if b != nil {
+		intr = b.Interrupted()
+	}
+	for {
+		mu.Lock()
+		done, err := try()
+		mu.Unlock()
+		if done || err != nil {
+			return err
+		}
+		select {
+		case <-w.C:
+		case <-intr:
+			return ErrInterrupted
+		case <-deadline:
+			return unix.EAGAIN
+		}
 	}
 }
 

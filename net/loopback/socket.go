@@ -159,43 +159,7 @@ func blocker(c *inet.Caller) vfs.Blocker {
 // A timeout (SO_RCVTIMEO, SO_SNDTIMEO) above zero ends the wait with
 // EAGAIN.
 func (st *Stack) wait(b vfs.Blocker, q *vfs.Queue, mask uint32, timeout time.Duration, try func() (done bool, err error)) error {
-	st.mu.Lock()
-	done, err := try()
-	st.mu.Unlock()
-	if done || err != nil {
-		return err
-	}
-	if b == vfs.NonBlocking {
-		return unix.EAGAIN
-	}
-	w := vfs.NewEntry(mask | vfs.EventErr | vfs.EventHup)
-	q.Register(w)
-	defer q.Unregister(w)
-	var deadline <-chan time.Time
-	if timeout > 0 {
-		tm := time.NewTimer(timeout)
-		defer tm.Stop()
-		deadline = tm.C
-	}
-	var intr <-chan struct{}
-	if b != nil {
-		intr = b.Interrupted()
-	}
-	for {
-		st.mu.Lock()
-		done, err := try()
-		st.mu.Unlock()
-		if done || err != nil {
-			return err
-		}
-		select {
-		case <-w.C:
-		case <-intr:
-			return vfs.ErrInterrupted
-		case <-deadline:
-			return unix.EAGAIN
-		}
-	}
+	return vfs.WaitFor(b, &st.mu, q, mask, timeout, try)
 }
 
 // ioctl serves the ioctls of TCP and UDP sockets: FIONREAD (SIOCINQ)

@@ -377,47 +377,13 @@ func (s *socket) RecvMsg(c *inet.Caller, dst []byte, m inet.RecvMsg) (int, inet.
 func (s *socket) wait(c *inet.Caller, try func() (bool, error)) error {
 	ns := s.ns
 	ns.mu.Lock()
-	done, err := try()
 	timeout := s.rcvTimeo
 	ns.mu.Unlock()
-	if done || err != nil {
-		return err
-	}
 	var b vfs.Blocker
 	if c != nil {
 		b = c.Blocker
 	}
-	if b == vfs.NonBlocking {
-		return unix.EAGAIN
-	}
-	w := vfs.NewEntry(vfs.EventIn | vfs.EventErr)
-	s.q.Register(w)
-	defer s.q.Unregister(w)
-	var deadline <-chan time.Time
-	if timeout > 0 {
-		tm := time.NewTimer(timeout)
-		defer tm.Stop()
-		deadline = tm.C
-	}
-	var intr <-chan struct{}
-	if b != nil {
-		intr = b.Interrupted()
-	}
-	for {
-		ns.mu.Lock()
-		done, err := try()
-		ns.mu.Unlock()
-		if done || err != nil {
-			return err
-		}
-		select {
-		case <-w.C:
-		case <-intr:
-			return vfs.ErrInterrupted
-		case <-deadline:
-			return unix.EAGAIN
-		}
-	}
+	return vfs.WaitFor(b, &ns.mu, &s.q, vfs.EventIn, timeout, try)
 }
 
 // Read implements vfs.FileImpl.

@@ -54,15 +54,10 @@ func TestPtyPython(t *testing.T) {
 	}
 }
 
-// ptyShell runs an interactive bash on a pty (pty.fork: setsid and a
-// controlling terminal), types commands into it, interrupts a sleep with
-// ^C, and ends it with "exit 3".
-const ptyShell = `
-import os, pty, select, time
-pid, fd = pty.fork()
-if pid == 0:
-    os.execve("/bin/bash", ["bash", "--norc", "--noprofile", "-i"], dict(os.environ, TERM="dumb"))
-out = b""
+// ptyDrain is the Python both shell scripts use to read the terminal:
+// drain(secs, marker) collects output in out until marker appears (or for
+// secs, or until the shell hangs up) and reports whether it appeared.
+const ptyDrain = `out = b""
 def drain(secs, marker=None):
     global out
     end = time.time() + secs
@@ -76,6 +71,17 @@ def drain(secs, marker=None):
             if not b:
                 break
             out += b
+    return marker is not None and marker in out`
+
+// ptyShell runs an interactive bash on a pty (pty.fork: setsid and a
+// controlling terminal), types commands into it, interrupts a sleep with
+// ^C, and ends it with "exit 3".
+const ptyShell = `
+import os, pty, select, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execve("/bin/bash", ["bash", "--norc", "--noprofile", "-i"], dict(os.environ, TERM="dumb"))
+` + ptyDrain + `
 os.write(fd, b"echo $((6*7)); test -t 0 && echo IS-A-TTY; tty; ls /dev/pts; echo DONE-$((1+1))\n")
 drain(10, b"DONE-2\r\n")
 os.write(fd, b"sleep 20; echo NOT-INTERRUPTED\n")
@@ -288,21 +294,7 @@ argv = sys.argv[1:] + ["/bin/bash", "--norc", "--noprofile", "-i"]
 pid, fd = pty.fork()
 if pid == 0:
     os.execve(argv[0], argv, dict(os.environ, TERM="dumb", PS1="$ "))
-out = b""
-def drain(secs, marker):
-    global out
-    end = time.time() + secs
-    while time.time() < end and marker not in out:
-        r, _, _ = select.select([fd], [], [], 0.05)
-        if r:
-            try:
-                b = os.read(fd, 4096)
-            except OSError:
-                break
-            if not b:
-                break
-            out += b
-    return marker in out
+` + ptyDrain + `
 def stopped(n):
     # Asks bash for its jobs until one is reported stopped (the job may
     # take a moment to reach the terminal on a loaded machine).

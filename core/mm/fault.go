@@ -78,11 +78,22 @@ func (mm *MemoryManager) HandleFault(addr uintptr, at platform.Prot) (err error)
 		return mm.presentFault(v, p, addr, at)
 	}
 
-	// The window: aligned, inside v, inside the hole around page.
+	// The window: aligned, inside v, inside the hole around page; or,
+	// for a fault that continues a sequential run on private anonymous
+	// memory (a heap or arena filled from its start), a window starting at
+	// page, twice the last one.
 	window := faultWindow(v)
 	aligned := addr &^ (window - 1)
 	ws := max(aligned, v.start)
 	we := min(aligned+window, v.end)
+	if v.mappable == nil {
+		if page == mm.seqNext {
+			mm.seqWindow = min(2*mm.seqWindow, maxSeqFaultAround)
+			ws, we = page, min(page+mm.seqWindow, v.end)
+		} else {
+			mm.seqWindow = window
+		}
+	}
 	mm.pmas.DescendLessOrEqual(&pma{start: page}, func(p *pma) bool {
 		ws = max(ws, p.end)
 		return false
@@ -96,6 +107,9 @@ func (mm *MemoryManager) HandleFault(addr uintptr, at platform.Prot) (err error)
 		if _, err = mm.populate(v, ws, page); isErrno(err) {
 			err = nil
 		}
+	}
+	if v.mappable == nil && err == nil {
+		mm.seqNext = we
 	}
 	switch {
 	case err == nil:

@@ -235,3 +235,35 @@ func TestStackGrowth(t *testing.T) {
 		t.Fatalf("CopyOut below the stack: %v, want EFAULT", err)
 	}
 }
+
+// TestSequentialFaultAround: faults that each continue where the last
+// populated window of a private anonymous mapping ended (a heap filled
+// from its start) get windows doubling from faultAround up to
+// maxSeqFaultAround; a fault elsewhere starts again at faultAround.
+func TestSequentialFaultAround(t *testing.T) {
+	e := newTestEnv(t)
+	a := e.mmap(t, 0x10000000, 16<<20, rw, unix.MAP_PRIVATE|unix.MAP_FIXED)
+	next := a
+	want := uintptr(faultAround)
+	for i := 0; i < 8; i++ {
+		before := e.mm.ResidentSize()
+		if err := e.mm.HandleFault(next, platform.ProtWrite); err != nil {
+			t.Fatal(err)
+		}
+		got := e.mm.ResidentSize() - before
+		if got != want {
+			t.Fatalf("fault %d at +%#x populated %#x, want %#x", i, next-a, got, want)
+		}
+		next += got
+		want = min(2*want, maxSeqFaultAround)
+	}
+	// Somewhere else: back to the normal window.
+	before := e.mm.ResidentSize()
+	if err := e.mm.HandleFault(a+15<<20, platform.ProtWrite); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.mm.ResidentSize() - before; got != faultAround {
+		t.Errorf("a fault off the run populated %#x, want %#x", got, faultAround)
+	}
+	checkInvariants(t, e.mm, e.as)
+}

@@ -38,6 +38,12 @@ const (
 	// only the pages actually touched.
 	faultAround = 64 << 10
 
+	// maxSeqFaultAround bounds the window of a fault that continues a
+	// sequential run on private anonymous memory (fault.go): a heap or
+	// arena being filled from its start grows the window from
+	// faultAround, doubling each time, up to this.
+	maxSeqFaultAround = 2 << 20
+
 	// fileFaultAround is the window for a fault in a file mapping without
 	// ProtWrite (program text, read-only data; see faultWindow). Each
 	// fault is a platform round trip (on the ptrace platform a ptrace stop
@@ -95,6 +101,11 @@ type MemoryManager struct {
 
 	// mmapBase is the top of top-down mmap placement. Protected by mu.
 	mmapBase uintptr
+
+	// seqNext and seqWindow detect sequential faults on private
+	// anonymous memory (fault.go): seqNext is the end of the last window
+	// such a fault populated, seqWindow its size. Protected by mu.
+	seqNext, seqWindow uintptr
 
 	// brkStart is the bottom of the heap and brk its current end as the
 	// application last set it (not page-aligned). Protected by mu.

@@ -5,7 +5,6 @@
 package cpu
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/seed-a9fb2a21/ward/core/cgroup"
@@ -35,22 +34,32 @@ type Controller struct {
 	period time.Duration
 }
 
-// New builds the controller from its config.
-func New(cfg *Config) (*Controller, error) {
-	m, err := cfg.CPUs.Milli()
-	if err != nil {
-		return nil, fmt.Errorf("cpus: %v", err)
+// Check implements config.Checker.
+func (cfg *Config) Check() error {
+	if _, err := cfg.CPUs.Milli(); err != nil {
+		return config.AttrErrorf("cpus", "%v", err)
 	}
-	c := &Controller{milli: m, period: 100 * time.Millisecond}
 	if cfg.Period != nil {
 		p, err := cfg.Period.Duration()
 		if err != nil {
-			return nil, fmt.Errorf("period: %v", err)
+			return config.AttrErrorf("period", "%v", err)
 		}
 		if p < time.Millisecond || p > time.Second {
-			return nil, fmt.Errorf("period %q: must be between 1ms and 1s", string(*cfg.Period))
+			return config.AttrErrorf("period", "%q is not between 1ms and 1s", string(*cfg.Period))
 		}
-		c.period = p
+	}
+	return nil
+}
+
+// New builds the controller from its config.
+func New(cfg *Config) (*Controller, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	m, _ := cfg.CPUs.Milli()
+	c := &Controller{milli: m, period: 100 * time.Millisecond}
+	if cfg.Period != nil {
+		c.period, _ = cfg.Period.Duration()
 	}
 	return c, nil
 }

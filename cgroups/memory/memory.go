@@ -5,8 +5,6 @@
 package memory
 
 import (
-	"fmt"
-
 	"github.com/seed-a9fb2a21/ward/core/cgroup"
 	"github.com/seed-a9fb2a21/ward/core/config"
 	"github.com/seed-a9fb2a21/ward/core/registry"
@@ -33,15 +31,24 @@ func init() {
 // Controller is the memory controller.
 type Controller struct{ limit uint64 }
 
-// New builds the controller from its config.
-func New(cfg *Config) (*Controller, error) {
+// Check implements config.Checker.
+func (cfg *Config) Check() error {
 	n, err := cfg.Limit.Bytes()
 	if err != nil {
-		return nil, fmt.Errorf("limit: %v", err)
+		return config.AttrErrorf("limit", "%v", err)
 	}
 	if n < minLimit {
-		return nil, fmt.Errorf("limit %q is below the smallest memory a sandbox can run in (4MiB)", string(cfg.Limit))
+		return config.AttrErrorf("limit", "%q is below the smallest memory a sandbox can run in (4MiB)", string(cfg.Limit))
 	}
+	return nil
+}
+
+// New builds the controller from its config.
+func New(cfg *Config) (*Controller, error) {
+	if err := cfg.Check(); err != nil {
+		return nil, err
+	}
+	n, _ := cfg.Limit.Bytes()
 	return &Controller{limit: n}, nil
 }
 

@@ -5,9 +5,8 @@
 package pids
 
 import (
-	"fmt"
-
 	"github.com/seed-a9fb2a21/ward/core/cgroup"
+	"github.com/seed-a9fb2a21/ward/core/config"
 	"github.com/seed-a9fb2a21/ward/core/registry"
 )
 
@@ -32,10 +31,18 @@ func init() {
 // Controller is the pids controller.
 type Controller struct{ max int }
 
+// Check implements config.Checker.
+func (cfg *Config) Check() error {
+	if cfg.Max < 1 || cfg.Max > maxMax {
+		return config.AttrErrorf("max", "%d is not between 1 and %d", cfg.Max, maxMax)
+	}
+	return nil
+}
+
 // New builds the controller from its config.
 func New(cfg *Config) (*Controller, error) {
-	if cfg.Max < 1 || cfg.Max > maxMax {
-		return nil, fmt.Errorf("max = %d: must be between 1 and %d", cfg.Max, maxMax)
+	if err := cfg.Check(); err != nil {
+		return nil, err
 	}
 	return &Controller{max: cfg.Max}, nil
 }

@@ -186,7 +186,11 @@ func (l *loader) resolve(kind registry.Kind, name string, body hcl.Body, def, na
 	case builtin:
 		s.Factory = f
 		s.Config = f.NewConfig()
-		l.decodeBuiltin(s, body)
+		var at hcl.Range
+		if subject != nil {
+			at = *subject
+		}
+		l.decodeBuiltin(s, body, at)
 		return s
 	}
 
@@ -215,7 +219,7 @@ func (l *loader) resolve(kind registry.Kind, name string, body hcl.Body, def, na
 	return s
 }
 
-func (l *loader) decodeBuiltin(s *Subsystem, body hcl.Body) {
+func (l *loader) decodeBuiltin(s *Subsystem, body hcl.Body, def hcl.Range) {
 	if s.Config == nil {
 		// The implementation takes no attributes: any is an error.
 		_, diags := body.Content(&hcl.BodySchema{})
@@ -229,7 +233,11 @@ func (l *loader) decodeBuiltin(s *Subsystem, body hcl.Body) {
 	}
 	schema, _ := gohcl.ImpliedBodySchema(s.Config)
 	content, _ := body.Content(schema)
-	l.diags = append(l.diags, checkUnits(s.Config, content)...)
+	units := checkUnits(s.Config, content)
+	l.diags = append(l.diags, units...)
+	if !units.HasErrors() {
+		l.diags = append(l.diags, checkConfig(s.Config, content, def, string(s.Kind), s.Name)...)
+	}
 }
 
 // attrsOf evaluates the attributes of a body whose schema ward does not

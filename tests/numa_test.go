@@ -45,6 +45,9 @@ print("preferred local", sc(238, 1, 0, 0), sc(239, ctypes.byref(mode), 0, 0, 0, 
 // answer as on a one-node host.
 func TestNUMAPolicies(t *testing.T) {
 	needFile(t, "/usr/bin/python3")
+	if _, err := os.Stat("/sys/devices/system/node/node1"); err == nil {
+		t.Skip("the host has more than one memory node; the sandbox has one, so their answers differ")
+	}
 	native := run(t, false, "/usr/bin/python3", "-c", numaScript)
 	under := run(t, true, "/usr/bin/python3", "-c", numaScript)
 	if native.status != 0 || under.status != 0 || native.stdout != under.stdout {

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -137,4 +138,31 @@ print("%.3f %.3f" % (time.process_time() - c0, time.monotonic() - w0))
 		t.Errorf("used %.3f s of CPU in %.3f s of wall-clock time: more than a quarter of a CPU (want at least %.3f s)", cpu, wall, least)
 	}
 	t.Logf("%.3f s of CPU in %.3f s", cpu, wall)
+}
+
+// TestThreadsMax: the sandbox's threads-max keeps every task's two host
+// threads (Ward's and the stub's) within a quarter of the host's PID and
+// thread space, so that a program that spawns threads without end gets
+// EAGAIN instead of exhausting the host or the Go runtime's thread limit
+// (10000 threads there killed Ward before).
+func TestThreadsMax(t *testing.T) {
+	needBusybox(t)
+	r := run(t, true, "/bin/busybox", "cat", "/proc/sys/kernel/threads-max")
+	got, err := strconv.Atoi(strings.TrimSpace(r.stdout))
+	if r.status != 0 || err != nil {
+		t.Fatalf("status %d, stdout %q\n%s", r.status, r.stdout, r.stderr)
+	}
+	limit := 16384
+	for _, f := range []string{"/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if host, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			limit = min(limit, max(host/4, 64))
+		}
+	}
+	if got != limit {
+		t.Errorf("threads-max %d, want %d", got, limit)
+	}
 }

@@ -71,6 +71,13 @@ type Config struct {
 	// Strace, when not nil, receives one line per system call.
 	Strace io.Writer
 
+	// MaxTasks is the most tasks (threads) the sandbox may have alive at
+	// once, its threads-max, whatever the cgroup limits say; zero means
+	// DefaultMaxTasks. Every task holds one of Ward's OS threads, and the
+	// caller must let the Go runtime have that many (debug.SetMaxThreads):
+	// past its limit the runtime kills Ward.
+	MaxTasks int
+
 	// Network is the sandbox's network stack (network.go); nil serves
 	// no family but the kernel's own AF_UNIX.
 	Network inet.Stack
@@ -243,6 +250,18 @@ func (k *Kernel) NumTasks() int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return k.tasks
+}
+
+// DefaultMaxTasks is Config.MaxTasks when it is zero.
+const DefaultMaxTasks = 16384
+
+// MaxTasks returns the most tasks the sandbox may have alive at once
+// (/proc/sys/kernel/threads-max).
+func (k *Kernel) MaxTasks() int {
+	if k.cfg.MaxTasks > 0 {
+		return k.cfg.MaxTasks
+	}
+	return DefaultMaxTasks
 }
 
 // Limits returns the sandbox's cgroup limits.

@@ -137,7 +137,8 @@ func (t *Task) Clone(opts CloneOptions) (int32, error) {
 	k := t.k
 	k.mu.Lock()
 	tid := k.pids.allocate()
-	overLimit := k.cfg.Limits.Tasks > 0 && k.tasks >= k.cfg.Limits.Tasks // the pids cgroup
+	overLimit := (k.cfg.Limits.Tasks > 0 && k.tasks >= k.cfg.Limits.Tasks) || // the pids cgroup
+		k.tasks >= k.MaxTasks() // threads-max: every task holds an OS thread of Ward's
 	if tid == 0 || overLimit || (f&unix.CLONE_THREAD == 0 && k.countProcessesLocked(t.tg.creds.RealUID) >= int(t.tg.limits[unix.RLIMIT_NPROC].Cur) && !t.tg.creds.Privileged()) {
 		k.mu.Unlock()
 		undo()

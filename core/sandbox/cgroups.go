@@ -1,8 +1,14 @@
 package sandbox
 
 import (
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
 	"github.com/seed-a9fb2a21/ward/core/cgroup"
 	"github.com/seed-a9fb2a21/ward/core/config"
+	"github.com/seed-a9fb2a21/ward/core/kernel"
 	"golang.org/x/sys/unix"
 )
 
@@ -19,6 +25,44 @@ func cgroupLimits(sb *config.Sandbox) (cgroup.Limits, error) {
 	}
 	return l, nil
 }
+
+// maxTasks returns the sandbox's threads-max, and lets the Go runtime have
+// an OS thread for each task and its own besides: a task holds a locked OS
+// thread for its life, and past the runtime's thread limit (10000 by
+// default) the runtime would kill Ward.
+//
+// Each task costs the host two threads (Ward's and the stub's), so the
+// limit is also kept to a quarter of the host's PID and thread space
+// (kernel.pid_max, kernel.threads-max): a sandbox that spawns threads
+// without end gets EAGAIN while the host, Ward included, can still create
+// threads. A pids controller limits further; it cannot raise this.
+func maxTasks(l cgroup.Limits) int {
+	n := kernel.DefaultMaxTasks
+	for _, f := range []string{"/proc/sys/kernel/pid_max", "/proc/sys/kernel/threads-max"} {
+		if host := readHostInt(f); host > 0 {
+			n = min(n, max(host/4, 64))
+		}
+	}
+	debug.SetMaxThreads(n + runtimeThreads)
+	return n
+}
+
+// readHostInt reads a number from a host /proc file, or returns 0.
+func readHostInt(path string) int {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// runtimeThreads is the headroom of OS threads beyond one per task: the Go
+// runtime's own, the platform's, idle task runners.
+const runtimeThreads = 2048
 
 // memoryLimit is the memory file's limit: the memory controller's, or
 // without one the host's RAM, so that a sandbox that would exhaust the host

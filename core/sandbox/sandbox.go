@@ -93,6 +93,7 @@ func Run(sb *config.Sandbox, opts Options) (kernel.ExitStatus, error) {
 		Log:      opts.Log,
 		Strace:   opts.Strace,
 		Limits:   cgLimits,
+		MaxTasks: maxTasks(cgLimits),
 		// The stack serves the families that are not the kernel's own.
 		Network: stack,
 	})

@@ -41,6 +41,12 @@ func (fs *FS) sysTree(b *treeBuilder) *node {
 				}
 				return "0\n"
 			})),
+			named("threads-max", b.text(func() string {
+				if k := fs.kernel(); k != nil {
+					return strconv.Itoa(k.MaxTasks()) + "\n"
+				}
+				return "0\n"
+			})),
 			named("random", b.dir(
 				named("boot_id", line(bootID)),
 				named("entropy_avail", line("256")),

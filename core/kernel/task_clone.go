@@ -136,6 +136,14 @@ func (t *Task) Clone(opts CloneOptions) (int32, error) {
 
 	k := t.k
 	k.mu.Lock()
+	if t.killed.Load() || t.tg.exiting || k.done {
+		// A dying process makes no children (Linux fails the fork on a
+		// pending fatal signal), or a fork bomb's members, killed when
+		// the sandbox ends, would go on making new ones nobody kills.
+		k.mu.Unlock()
+		undo()
+		return 0, unix.EINTR
+	}
 	tid := k.pids.allocate()
 	overLimit := (k.cfg.Limits.Tasks > 0 && k.tasks >= k.cfg.Limits.Tasks) || // the pids cgroup
 		k.tasks >= k.MaxTasks() // threads-max: every task holds an OS thread of Ward's

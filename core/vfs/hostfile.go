@@ -51,20 +51,23 @@ type JobControl interface {
 // restarts the call after SIGTTIN/SIGTTOU stopped its job).
 type TerminalUser interface {
 	SessionID() int32
+	ProcessGroupID() int32
 	TerminalAccess(fg int32, sig int) error
 }
 
-// hostJobControl applies job control to a read (SIGTTIN) or write
-// (SIGTTOU) of the host terminal by the task b, if the terminal is its
-// controlling terminal.
-func hostJobControl(b Blocker, sig unix.Signal) error {
+// hostJobControl applies job control to a read (SIGTTIN), or a write or
+// settings change (SIGTTOU), of the host terminal f by the task b, if the
+// terminal is its controlling terminal and b is not in the foreground. A
+// write is checked only if TOSTOP is set (onlyTostop), which is asked of
+// the host only then: foreground output costs no extra host call.
+func (f *hostFile) hostJobControl(b Blocker, sig unix.Signal, onlyTostop bool) error {
 	jc := jobControl.Load()
 	tu, ok := b.(TerminalUser)
 	if jc == nil || *jc == nil || !ok || tu.SessionID() != (*jc).Session() {
 		return nil
 	}
 	fg, err := (*jc).ForegroundPgrp()
-	if err != nil {
+	if err != nil || fg <= 0 || tu.ProcessGroupID() == fg || (onlyTostop && !f.tostop()) {
 		return nil
 	}
 	return tu.TerminalAccess(fg, int(sig))
@@ -242,7 +245,7 @@ func (f *hostFile) Read(b Blocker, dst []byte, off int64) (int, error) {
 		return unix.Pread(f.fd, dst, off)
 	}
 	if f.tty {
-		if err := hostJobControl(b, unix.SIGTTIN); err != nil {
+		if err := f.hostJobControl(b, unix.SIGTTIN, false); err != nil {
 			return 0, err
 		}
 	}
@@ -276,8 +279,8 @@ func (f *hostFile) Write(b Blocker, src []byte, off int64) (int, error) {
 	if f.stat.Mode&unix.S_IFMT == unix.S_IFREG && off >= 0 {
 		return unix.Pwrite(f.fd, src, off)
 	}
-	if f.tty && f.tostop() {
-		if err := hostJobControl(b, unix.SIGTTOU); err != nil {
+	if f.tty {
+		if err := f.hostJobControl(b, unix.SIGTTOU, true); err != nil {
 			return 0, err
 		}
 	}
@@ -385,7 +388,7 @@ func (f *hostFile) Ioctl(b Blocker, mem UserMemory, cmd uint32, arg uintptr) (ui
 		// A background job that changes the terminal's settings stops
 		// (SIGTTOU), as for a write under TOSTOP.
 		if f.tty {
-			if err := hostJobControl(b, unix.SIGTTOU); err != nil {
+			if err := f.hostJobControl(b, unix.SIGTTOU, false); err != nil {
 				return 0, err
 			}
 		}

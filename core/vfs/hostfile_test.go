@@ -105,6 +105,7 @@ type backgroundTask struct {
 
 func (b *backgroundTask) Interrupted() <-chan struct{} { return nil }
 func (b *backgroundTask) SessionID() int32             { return b.sid }
+func (b *backgroundTask) ProcessGroupID() int32        { return 99 }
 func (b *backgroundTask) TerminalAccess(fg int32, sig int) error {
 	b.sigs = append(b.sigs, sig)
 	return unix.EIO

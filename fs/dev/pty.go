@@ -201,8 +201,8 @@ func (p *pty) checkAccess(b vfs.Blocker, sig unix.Signal, needTostop bool) error
 	sid, fg := p.sid, p.fg
 	tostop := p.ld.t.lflag&unix.TOSTOP != 0
 	p.mu.Unlock()
-	if sid == 0 || (needTostop && !tostop) || tu.SessionID() != sid {
-		return nil
+	if sid == 0 || fg <= 0 || (needTostop && !tostop) || tu.SessionID() != sid || tu.ProcessGroupID() == fg {
+		return nil // not its terminal, or in the foreground
 	}
 	return tu.TerminalAccess(fg, int(sig))
 }
